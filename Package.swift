@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+// The opensensor package. Targets and what each may import follow ../shared/DESIGN.md §3:
+// imports flow one way, drivers never see Linux, and only the executable wires real
+// devices, stores and logging together.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "opensensor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "opensensor", targets: ["opensensor"]),
+        .library(name: "Parquet", targets: ["Parquet"]),
+        .library(name: "Snappy", targets: ["Snappy"]),
+        .library(name: "HALTesting", targets: ["HALTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: Hardware
+        .target(name: "HAL", swiftSettings: strict),
+        .target(name: "HALTesting", dependencies: ["HAL"], swiftSettings: strict),
+        .target(name: "CLinuxShims"),
+        .target(name: "LinuxHAL", dependencies: ["HAL", "CLinuxShims"], swiftSettings: strict),
+        .target(name: "Drivers", dependencies: ["HAL"], swiftSettings: strict),
+
+        // MARK: Storage formats
+        .target(name: "Snappy", swiftSettings: strict),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Parquet", dependencies: ["Snappy", "CZlib"], swiftSettings: strict),
+        .target(name: "Lake", dependencies: ["Parquet"], swiftSettings: strict),
+
+        // MARK: Object storage
+        .target(
+            name: "AWSSigV4",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .target(name: "ObjectStore", swiftSettings: strict),
+        .target(
+            name: "S3ObjectStore",
+            dependencies: [
+                "ObjectStore", "AWSSigV4",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+
+        // MARK: The binary
+        .executableTarget(
+            name: "opensensor",
+            dependencies: [
+                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // MARK: Benchmarks (run by Benchmarks/run-parquet.sh, not by the tests)
+        .executableTarget(
+            name: "ParquetBenchmark", dependencies: ["Parquet", "Lake"], path: "Benchmarks/ParquetBenchmark",
+            swiftSettings: strict),
+
+        // MARK: Tests — one target per library target
+        .testTarget(name: "SnappyTests", dependencies: ["Snappy"], swiftSettings: strict),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Snappy"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "LakeTests", dependencies: ["Lake", "Parquet"], swiftSettings: strict),
+        .testTarget(name: "HALTests", dependencies: ["HAL"], swiftSettings: strict),
+        .testTarget(name: "HALTestingTests", dependencies: ["HAL", "HALTesting"], swiftSettings: strict),
+        .testTarget(name: "LinuxHALTests", dependencies: ["HAL", "LinuxHAL", "CLinuxShims"], swiftSettings: strict),
+        .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "HALTesting"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"], swiftSettings: strict),
+        .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4"], swiftSettings: strict),
+    ]
+)
