@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // MARK: Hardware
@@ -50,8 +51,12 @@ let package = Package(
                 "ObjectStore", "AWSSigV4",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+
+        .target(name: "Station", dependencies: ["HAL", "Drivers", "Lake", "Parquet", "ObjectStore"], swiftSettings: strict),
 
         // MARK: The binary
         .executableTarget(
@@ -75,6 +80,7 @@ let package = Package(
         .testTarget(name: "HALTestingTests", dependencies: ["HAL", "HALTesting"], swiftSettings: strict),
         .testTarget(name: "LinuxHALTests", dependencies: ["HAL", "LinuxHAL", "CLinuxShims"], swiftSettings: strict),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "HALTesting"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "StationTests", dependencies: ["Station"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"], swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4"], swiftSettings: strict),

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 iters=${1:-200}
 py=${PEERS_PYTHON:-.venv/bin/python}
 [[ -x $py ]] || { echo "no peers venv: run scripts/test once, or set PEERS_PYTHON" >&2; exit 1; }
-swift build -c release --product ParquetBenchmark >/dev/null
+swift build -c release --static-swift-stdlib --product ParquetBenchmark >/dev/null
 out=$(mktemp -d /dev/shm/opensensor-bench.XXXXXX 2>/dev/null || mktemp -d)
 trap 'rm -rf "$out"' EXIT
 results=$out/results.jsonl

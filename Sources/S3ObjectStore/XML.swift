@@ -45,9 +45,15 @@ enum XMLParser {
         func peek(_ offset: Int = 0) -> UInt8? { i + offset < bytes.count ? bytes[i + offset] : nil }
         func error(_ message: String) -> XMLError { XMLError(message: message, offset: i) }
 
-        func startsWith(_ s: String) -> Bool {
-            let u = Array(s.utf8)
-            return i + u.count <= bytes.count && Array(bytes[i..<(i + u.count)]) == u
+        func startsWith(_ s: StaticString) -> Bool { matches(s, at: i) }
+
+        func matches(_ s: StaticString, at position: Int) -> Bool {
+            let count = s.utf8CodeUnitCount
+            guard position + count <= bytes.count else { return false }
+            return s.withUTF8Buffer { pattern in
+                for k in 0..<count where bytes[position + k] != pattern[k] { return false }
+                return true
+            }
         }
 
         mutating func skipWhitespace() {
@@ -70,11 +76,10 @@ enum XMLParser {
             }
         }
 
-        func find(_ s: String) -> Int? {
-            let u = Array(s.utf8)
+        func find(_ s: StaticString) -> Int? {
             var j = i
-            while j + u.count <= bytes.count {
-                if bytes[j] == u[0] && Array(bytes[j..<(j + u.count)]) == u { return j }
+            while j + s.utf8CodeUnitCount <= bytes.count {
+                if matches(s, at: j) { return j }
                 j += 1
             }
             return nil

@@ -3,8 +3,9 @@
 /// The usual greedy approach: the input is cut into 64 KiB fragments (so every offset fits a
 /// copy-2); in each, a hash table maps 4-byte sequences to their last position. A hit that really
 /// matches becomes a copy, extended as far as the bytes agree; everything between copies is a
-/// literal. When lookups keep missing, the scan steps further between lookups (one more byte
-/// every 32 misses), so incompressible input is skipped at close to memcpy speed.
+/// literal. When lookups keep missing, the scan steps further apart between lookups (the step
+/// is 1 for the first 32 misses and keeps growing until a match), so incompressible input is
+/// skipped at close to memcpy speed.
 ///
 /// The hot loops work on raw pointers with offsets into the current fragment. Every load stays
 /// inside the fragment: the match search stops `inputMargin` bytes before its end and the tail

@@ -166,7 +166,7 @@ struct TestCommand: AsyncParsableCommand {
         }
         fields.append("\"cpu_temperature\":\(jsonNumber(r.cpuTemperature))")
         let faults = r.faults.map {
-            "{\"sensor\":\"\($0.sensor.rawValue)\",\"message\":\(jsonString($0.message)),\"consecutive_failures\":\($0.consecutiveFailures)}"
+            "{\"sensor\":\"\($0.sensor.rawValue)\",\"message\":\(JSONWriter.quote($0.message)),\"consecutive_failures\":\($0.consecutiveFailures)}"
         }
         fields.append("\"faults\":[\(faults.joined(separator: ","))]")
         return "{" + fields.joined(separator: ",") + "}"
@@ -175,27 +175,6 @@ struct TestCommand: AsyncParsableCommand {
     static func jsonNumber(_ v: Double?) -> String {
         guard let v, v.isFinite else { return "null" }
         return "\(v)"
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 
     /// Two decimals, or "-" for a missing value.

@@ -39,7 +39,8 @@ func fakeBME280(image: [UInt8: [UInt8]], clock: VirtualClock, address: UInt8 = 0
         try await driver.setUp()
         // Same settings as the reference, so the same set-up writes.
         #expect(chip.writes == writes(Self.section["setup"]["writes"]))
-        #expect(clock.totalSlept == .milliseconds(100))
+        // The reference's 100 ms after the soft reset, then one conversion time.
+        #expect(clock.sleeps == [.milliseconds(100), BME280.Settings.reference.maximumMeasurementTime])
         try checkCalibration(await driver.calibration, c)
         chip.clearWrites()
         let m = try await driver.read()

@@ -43,7 +43,9 @@ final class FakeEnviroPlus: Sendable {
         ltr = Pluggable(fakeLTR559(image: image(ltrCase["register_image"])))
         adc = Pluggable(try ADS1x15VectorTests.fake(adcCase, clock: clock))
         // A frame every second, as the sensor sends them in active mode.
-        port = ScriptedSerialPort(steps ?? Array((0..<60).map { _ in [ScriptedSerialPort.Step.bytes(frame), .gap(.seconds(1))] }.joined()), clock: clock)
+        let frame = self.frame
+        let everySecond = (0..<60).flatMap { _ in [ScriptedSerialPort.Step.bytes(frame), .gap(.seconds(1))] }
+        port = ScriptedSerialPort(steps ?? everySecond, clock: clock)
     }
 
     var devices: BoardDevices {

@@ -43,8 +43,11 @@ struct APIFormTests {
             try expected.withUnsafeBytes { try Snappy.decompress($0, into: out) }
         }
         #expect(count == Self.input.count)
-        #expect(decoded == Self.input)
-        #expect(try expected.withUnsafeBytes { try Snappy.decompress($0) } == Self.input)
+        let same = decoded == Self.input
+        #expect(same, "\(difference(decoded, Self.input))")
+        let viaRaw = try expected.withUnsafeBytes { try Snappy.decompress($0) }
+        let viaRawSame = viaRaw == Self.input
+        #expect(viaRawSame, "\(difference(viaRaw, Self.input))")
     }
 
     @Test("slices and non-contiguous collections work")

@@ -26,9 +26,12 @@ struct RobustnessTests {
         }
 
         func fail(_ message: String) { Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation) }
-        if (asArray == nil) != (appendedCount == nil) { fail("array and append forms disagree on \(stream)") }
+        if (asArray == nil) != (appendedCount == nil) { fail("array and append forms disagree on a \(stream.count)-byte stream") }
         if appendedCount == nil && appended != [0xEE] { fail("append form changed the output on error") }
-        guard let asArray else { return nil }
+        guard let asArray else {
+            if intoCount != nil { fail("buffer form accepted a stream the array form rejects") }
+            return nil
+        }
         if Array(appended.dropFirst()) != asArray { fail("append form decoded different bytes") }
         if (try? Snappy.decompressedLength(stream)) != asArray.count { fail("decoded length differs from the preamble") }
         if let intoCount, Array(buffer.prefix(intoCount)) != asArray { fail("buffer form decoded different bytes") }
@@ -37,13 +40,13 @@ struct RobustnessTests {
 
     @Test("every truncation of a valid stream throws")
     func truncations() throws {
-        #expect(Self.decodeAllForms(Self.valid) == Self.original)
+        let decoded = Self.decodeAllForms(Self.valid)
+        let same = decoded == Self.original
+        #expect(same, "\(difference(decoded, Self.original))")
         for length in 0..<Self.valid.count {
             let prefix = Array(Self.valid.prefix(length))
             if Self.decodeAllForms(prefix) != nil { Issue.record("a prefix of \(length) bytes decoded") }
         }
-        // The last element's truncation names the missing bytes.
-        #expect(throws: SnappyError.self) { try Snappy.decompress(Self.valid.dropLast()) }
     }
 
     @Test("random mutations never crash", arguments: 0..<4)
@@ -64,7 +67,7 @@ struct RobustnessTests {
             // Whatever we decide must match the independent decoder: same bytes, or both reject.
             let reference = referenceDecode(stream)
             if Self.decodeAllForms(stream) != reference {
-                Issue.record("our decoder and the reference decoder disagree on \(stream)")
+                Issue.record("our decoder and the reference decoder disagree on a \(stream.count)-byte stream")
             } else if reference != nil {
                 decodedCount += 1
             }
@@ -81,7 +84,7 @@ struct RobustnessTests {
             var stream = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
             if !stream.isEmpty { stream[0] = UInt8.random(in: 0...127, using: &rng) }  // plausible small length
             if Self.decodeAllForms(stream) != referenceDecode(stream) {
-                Issue.record("our decoder and the reference decoder disagree on \(stream)")
+                Issue.record("our decoder and the reference decoder disagree on a \(stream.count)-byte stream")
             }
         }
     }

@@ -152,3 +152,14 @@ func referenceDecode(_ input: [UInt8]) -> [UInt8]? {
     }
     return out.count == length ? out : nil
 }
+
+/// A short account of how two byte arrays differ. Failure messages use it instead of the arrays:
+/// describing megabytes in a failed `#expect` takes minutes in a debug build.
+func difference(_ actual: [UInt8]?, _ expected: [UInt8]?) -> String {
+    guard let actual, let expected else {
+        return "actual is \(actual.map { "\($0.count) bytes" } ?? "nil"), expected \(expected.map { "\($0.count) bytes" } ?? "nil")"
+    }
+    let first = zip(actual, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        ?? min(actual.count, expected.count)
+    return "\(actual.count) vs \(expected.count) bytes, first difference at \(first)"
+}

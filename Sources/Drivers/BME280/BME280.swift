@@ -23,7 +23,8 @@ public import HAL
 /// - One 8-byte burst per `read()` gives T, P and H together (the reference re-reads per
 ///   getter, three forced conversions per triple in forced mode).
 /// - Forced mode waits the datasheet's maximum measurement time, then polls `measuring` with a
-///   deadline; the reference polls forever.
+///   deadline; the reference polls forever. Normal-mode set-up also waits one measurement time,
+///   so the first read is not the reset values.
 public actor BME280 {
     /// The chip name used in errors.
     public static let name = "BME280"
@@ -174,6 +175,12 @@ public actor BME280 {
         let block1 = try registers.read(Register.calibration1, count: 26)
         let block2 = try registers.read(Register.calibration2, count: 7)
         calibration = BME280Calibration(block1: block1, block2: block2)
+        if settings.mode == .normal {
+            // Until the first conversion after the reset completes, the data registers hold the
+            // skipped markers; wait one conversion so the first read has data. (The reference
+            // does not wait; its first values right after set-up are computed from the markers.)
+            try await pause(clock, settings.maximumMeasurementTime)
+        }
     }
 
     /// Reads one burst (triggering a conversion first in forced mode) and compensates it.

@@ -19,6 +19,8 @@ public import HAL
 /// - Writes are whole registers rather than read-modify-writes; after the soft reset the
 ///   reserved bits read 0, so the bytes on the wire are the reference's.
 /// - The status gain field is not decoded, so codes 100/101 there do not fail a read.
+/// - Set-up waits 100 ms after activation so the first read has data (the reference returns its
+///   initial zeros when read straight away).
 public actor LTR559 {
     /// The chip name used in errors.
     public static let name = "LTR559"
@@ -132,6 +134,9 @@ public actor LTR559 {
         try registers.write(Register.psOffset, [0x00, 0x00])
         last = Measurement(lux: 0, proximity: 0, ch0: 0, ch1: 0)
         isSetUp = true
+        // Let one ALS integration (50 ms) and one PS measurement (100 ms) finish, so the first
+        // read finds data instead of returning the initial zeros. The reference does not wait.
+        try await pause(clock, .milliseconds(100))
     }
 
     /// Sets the ALS gain (ALS_CONTR, keeping the ALS active).

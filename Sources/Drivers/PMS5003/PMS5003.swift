@@ -18,6 +18,8 @@ public import HAL
 /// - After any bad frame (length, checksum, cut short) only its first byte is dropped and the
 ///   search resumes, so a valid frame that began inside the bad one is still found.
 /// - Reads go through a buffer (up to 32 bytes per system call) instead of one byte at a time.
+/// - `readLatest()` drains what is already waiting and returns the newest frame; the reference
+///   always returns the oldest buffered frame, so a slow reader falls behind the sensor.
 public actor PMS5003 {
     /// The chip name used in errors.
     public static let name = "PMS5003"

@@ -86,15 +86,16 @@ func decompress(_ codec: CompressionCodec, _ input: UnsafeRawBufferPointer, unco
         }
         return Array(input)
     case .snappy:
+        let out: [UInt8]
         do {
-            let out = try Snappy.decompress(input, maxLength: uncompressedSize)
-            guard out.count == uncompressedSize else {
-                throw CompressionError(codec: codec, message: "decompressed to \(out.count) bytes, header says \(uncompressedSize)")
-            }
-            return out
-        } catch let e as SnappyError {
-            throw CompressionError(codec: codec, message: "\(e)")
-        } catch let e as CompressionError { throw e } catch { throw CompressionError(codec: codec, message: "\(error)") }
+            out = try Snappy.decompress(input, maxLength: uncompressedSize)
+        } catch {
+            throw CompressionError(codec: codec, message: "\(error)")
+        }
+        guard out.count == uncompressedSize else {
+            throw CompressionError(codec: codec, message: "decompressed to \(out.count) bytes, header says \(uncompressedSize)")
+        }
+        return out
     case .gzip: return try Gzip.decompress(input, uncompressedSize: uncompressedSize)
     case .zstd: return try Zstd.shared().decompress(input, uncompressedSize: uncompressedSize)
     default: throw CompressionError(codec: codec, message: "codec not supported")

@@ -323,11 +323,41 @@ def bad_inputs():
         check(not leftovers, f"bad input {name}: left {leftovers}")
 
 
+def check_inspect(p):
+    """`parquet inspect --json` agrees with pyarrow's view of the file."""
+    import json
+    r = subprocess.run([BIN, "parquet", "inspect", "--json", p], capture_output=True, text=True)
+    check(r.returncode == 0, f"inspect {p}: exit {r.returncode}: {r.stderr.strip()}")
+    if r.returncode != 0:
+        return
+    j = json.loads(r.stdout)
+    md = pq.ParquetFile(p).metadata
+    check(j["num_rows"] == md.num_rows and len(j["row_groups"]) == md.num_row_groups, f"inspect {p}: rows/row groups")
+    check(j["file_size"] == os.path.getsize(p), f"inspect {p}: file size")
+    check(j["created_by"] == md.created_by and md.created_by.startswith("opensensor version "), f"inspect {p}: created_by {md.created_by}")
+    for g in range(md.num_row_groups):
+        for i in range(md.num_columns):
+            c, jc = md.row_group(g).column(i), j["row_groups"][g]["columns"][i]
+            ok = (jc["name"] == c.path_in_schema and jc["physical_type"] == c.physical_type
+                  and set(jc["encodings"]) == set(c.encodings) and jc["codec"] == c.compression
+                  and jc["compressed_size"] == c.total_compressed_size and jc["uncompressed_size"] == c.total_uncompressed_size
+                  and jc["null_count"] == c.statistics.null_count)
+            check(ok, f"inspect {os.path.basename(p)} rg{g} {c.path_in_schema}: {jc} vs pyarrow {c}")
+    r = subprocess.run([BIN, "parquet", "inspect", os.path.join(FIXTURES, "readings-180.csv")], capture_output=True, text=True)
+    check(r.returncode != 0 and "PAR1" in r.stderr, f"inspect of a CSV: exit {r.returncode}, {r.stderr.strip()!r}")
+
+
 for fixture in ("readings-180.csv", "readings-day.csv"):
     roundtrip(os.path.join(FIXTURES, fixture), "sensor")
 for path, schema_name, extra in edge_cases():
     roundtrip(path, schema_name, extra)
 bad_inputs()
+
+check_inspect(os.path.join(WORK, "readings-180.snappy.parquet"))
+check_inspect(os.path.join(WORK, "edge-row-groups.zstd.parquet"))
+check_inspect(os.path.join(WORK, "edge-health.gzip.parquet"))
+r = subprocess.run([BIN, "--version"], capture_output=True, text=True)
+check(r.returncode == 0 and r.stdout.strip().count(".") == 2, f"--version printed {r.stdout!r}")
 
 # The row-group case must really have several row groups, or it proves nothing.
 rg = pq.ParquetFile(os.path.join(WORK, "edge-row-groups.snappy.parquet")).metadata.num_row_groups

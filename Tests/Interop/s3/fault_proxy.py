@@ -18,6 +18,7 @@ answered with 2xx.
 """
 import asyncio
 import json
+import os
 import random
 import socket
 import struct
@@ -35,7 +36,6 @@ stats = {"requests": 0, "forwarded": 0, "faults": {k: 0 for k in ORDER}, "writes
 def save():
     with open(stats_file + ".tmp", "w") as f:
         json.dump(stats, f, indent=1, sort_keys=True)
-    import os
     os.replace(stats_file + ".tmp", stats_file)
 
 
@@ -88,7 +88,7 @@ async def read_message_body(reader, head, is_head_response=False, status=None):
             chunk = await reader.readexactly(size + 2)
             data += chunk
             if size == 0:
-                # trailers end with an empty line; the chunk read above consumed it when none
+                # the 2 bytes read with the last (empty) chunk are the final CRLF (no trailers)
                 break
         return data
     length = header_value(head, b"content-length")

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `opensensor --version`: wall time and peak RSS, ours against the Python collector
+# (opensensor-enviroplus 0.5.9 in a venv of its own), same machine, same run (DESIGN.md §7).
+#
+#   Benchmarks/run-startup.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-20}
+venv=.venv-collector
+if [[ ! -x $venv/bin/opensensor ]]; then
+    python3 -m venv "$venv"
+    # 0.5.9's metadata misses click, which its CLI imports.
+    "$venv/bin/pip" install -q --disable-pip-version-check opensensor-enviroplus==0.5.9 click
+fi
+swift build -c release --static-swift-stdlib --product opensensor >/dev/null
+measure() {  # prints the median wall time (ms) and median peak RSS (KiB) of RUNS runs of "$@"
+    local out; out=$(mktemp)
+    for _ in $(seq "$runs"); do
+        local t0 t1; t0=$(date +%s%N)
+        /usr/bin/time -f "%M" -o "$out" "$@" >/dev/null 2>&1
+        t1=$(date +%s%N)
+        echo "$(( (t1 - t0) / 1000 )) $(tail -1 "$out")"
+    done | awk '{t[NR]=$1/1000; m[NR]=$2} END {asort(t); asort(m); printf "%.1f %d\n", t[int((NR+1)/2)], m[int((NR+1)/2)]}'
+    rm -f "$out"
+}
+read -r ours_ms ours_kb < <(measure .build/release/opensensor --version)
+read -r py_ms py_kb < <(measure "$venv/bin/opensensor" --version)
+printf '%-22s %10s %12s\n' "" "wall ms" "peak RSS MiB"
+printf '%-22s %10s %12.1f\n' "opensensor (Swift)" "$ours_ms" "$(echo "$ours_kb/1024" | bc -l)"
+printf '%-22s %10s %12.1f\n' "Python collector" "$py_ms" "$(echo "$py_kb/1024" | bc -l)"
+echo "ratio: $(echo "$py_ms/$ours_ms" | bc -l | cut -c1-5)x less wall time, $(echo "$py_kb/$ours_kb" | bc -l | cut -c1-5)x less memory (wall time includes /usr/bin/time itself)"
