@@ -87,3 +87,25 @@ import Parquet
         #expect { _ = try CSVImport.columns(of: csv, schema: schema) } throws: { "\($0)".contains(message) }
     }
 }
+
+@Suite struct LayoutTests {
+    @Test func namesAndPartitions() throws {
+        let t = try #require(CSVImport.parseTimestamp("2025-01-05T14:30:00Z"))
+        #expect(LakeLayout.partition(station: "abc", millis: t) == "station=abc/year=2025/month=01/day=05")
+        #expect(LakeLayout.stem(prefix: "data", boundaryMillis: t + 900_000) == "data_1445")
+        #expect(LakeLayout.stem(prefix: "health", boundaryMillis: t + 9 * 3_600_000 + 1_800_000) == "health_0000")
+        #expect(LakeLayout.fileName(stem: "data_1445", attempt: 2) == "data_1445-2.parquet")
+    }
+
+    @Test func parsing() {
+        #expect(LakeLayout.parse("station=abc/year=2025/month=01/day=05/data_1445-2.parquet")
+                == .init(station: "abc", year: 2025, month: 1, day: 5, kind: "data", boundaryMinute: 885, attempt: 2))
+        #expect(LakeLayout.parse("station=abc/year=2025/month=01/day=05/health_0000.parquet")?.kind == "health")
+        for bad in ["station=abc/year=2025/month=1/day=05/data_1445.parquet", "station=/year=2025/month=01/day=05/data_1445.parquet",
+                    "station=abc/year=2025/month=01/day=05/data_1460.parquet", "station=abc/year=2025/month=01/day=05/.data_1445.parquet.tmp-1",
+                    "station=abc/year=2025/month=01/day=05/data_1445-0.parquet", ".opensensor/readings.journal",
+                    "station=abc/year=2025/month=13/day=05/data_1445.parquet", "x/station=abc/year=2025/month=01/day=05/data_1445.parquet"] {
+            #expect(LakeLayout.parse(bad) == nil, "\(bad)")
+        }
+    }
+}

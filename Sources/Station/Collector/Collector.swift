@@ -1,0 +1,167 @@
+// The collector's loop (DESIGN.md §1, §4): read the board on a drift-free schedule, compensate,
+// journal each reading durably, and close clock-aligned batches into Parquet files.
+
+public import Drivers
+import HAL
+import Lake
+public import Logging
+public import Parquet
+
+/// What the collector needs from the configuration.
+public struct CollectorSettings: Sendable {
+    public var station: String
+    public var outputDirectory: String
+    public var readIntervalSeconds = 5
+    public var batchDurationSeconds = 900
+    public var warmupReadings = 10
+    /// nil: compensation off.
+    public var compensationFactor: Double? = 2.25
+    public var compression: Compression = .snappy
+
+    public init(station: String, outputDirectory: String) {
+        self.station = station
+        self.outputDirectory = outputDirectory
+    }
+
+    /// Where the journal lives: inside the output directory, in a folder the lake layout (and
+    /// so sync) never matches.
+    public var journalDirectory: String { outputDirectory + "/.opensensor" }
+}
+
+public actor Collector {
+    let board: any SensorBoard
+    let clock: any WallClock
+    let settings: CollectorSettings
+    let logger: Logger
+    let batches: BatchWriter
+    let batchClock: BatchClock
+    let journal: Journal
+    var compensator: CPUHeatCompensator?
+    /// Readings journaled but not yet in a batch file, oldest first.
+    var pending: [Journal.Entry] = []
+    /// Counters for the summary and tests.
+    public private(set) var readingsCollected = 0
+    public private(set) var filesWritten: [String] = []
+
+    public init(board: any SensorBoard, clock: any WallClock, settings: CollectorSettings, logger: Logger) throws {
+        self.board = board
+        self.clock = clock
+        self.settings = settings
+        self.logger = logger
+        batches = BatchWriter(root: settings.outputDirectory, station: settings.station, compression: settings.compression)
+        batchClock = BatchClock(durationSeconds: settings.batchDurationSeconds)
+        journal = try Journal(directory: settings.journalDirectory)
+        compensator = settings.compensationFactor.map { CPUHeatCompensator(factor: $0) }
+    }
+
+    /// Runs until cancelled or until the clock passes `stopAt`; then writes out every pending
+    /// reading (the open batch included) and returns.
+    public func run(stopAt: Int64? = nil) async {
+        recover()
+        let interval = Int64(settings.readIntervalSeconds) * 1000
+        var next = (clock.nowMillis() / interval + 1) * interval
+        var warmup = settings.warmupReadings
+        while stopAt.map({ next < $0 }) ?? true {
+            do {
+                try await clock.sleep(untilMillis: next)
+            } catch {
+                break  // cancelled: SIGTERM or SIGINT
+            }
+            let board = await self.board.read(at: Timestamp(millisecondsSinceEpoch: next))
+            // Drift-free: the schedule advances by whole intervals; ticks missed while the
+            // process was stopped or slow are skipped, never bunched.
+            let now = clock.nowMillis()
+            next += interval
+            if next <= now { next = (now / interval + 1) * interval }
+            if warmup > 0 {
+                warmup -= 1
+                continue
+            }
+            for fault in board.faults where fault.consecutiveFailures == 1 {
+                logger.warning("sensor fault", metadata: ["sensor": "\(fault.sensor.rawValue)", "error": "\(fault.message)"])
+            }
+            var c = compensator
+            let reading = Reading(board, compensator: &c)
+            compensator = c
+            collect(reading)
+        }
+        flush(all: true)
+    }
+
+    /// Journals one reading, then closes every batch the reading's time has passed.
+    func collect(_ reading: Reading) {
+        let entry: Journal.Entry
+        do {
+            entry = Journal.Entry(seq: try journal.append(reading), reading: reading)
+        } catch {
+            // Disk full or I/O error: keep it in memory (it is lost only if the process dies
+            // before the disk recovers) and say so once per reading.
+            logger.error("cannot journal a reading; keeping it in memory", metadata: ["error": "\(error)"])
+            entry = Journal.Entry(seq: 0, reading: reading)
+        }
+        pending.append(entry)
+        readingsCollected += 1
+        logger.debug("reading", metadata: ["timestamp": "\(TimeFormat.iso8601(millis: reading.timestamp))"])
+        flush(all: false, now: reading.timestamp)
+    }
+
+    /// Writes the batches of `pending` that are complete at `now` (or all of them).
+    func flush(all: Bool, now: Int64 = .max) {
+        while let first = pending.first {
+            let boundary = batchClock.boundary(after: first.reading.timestamp)
+            guard all || boundary <= now else { return }
+            let count = pending.prefix { $0.reading.timestamp < boundary }.count
+            let batch = Array(pending.prefix(count))
+            do {
+                let path = try batches.write(batch, boundary: boundary, journalID: journal.id)
+                filesWritten.append(path)
+                logger.info("batch written", metadata: ["file": "\(path)", "rows": "\(batch.count)"])
+            } catch {
+                logger.error("cannot write a batch; its readings stay in the journal and the write is retried",
+                             metadata: ["boundary": "\(TimeFormat.iso8601(millis: boundary))", "error": "\(error)"])
+                return
+            }
+            pending.removeFirst(count)
+            if let last = batch.last(where: { $0.seq != 0 }) {
+                do {
+                    try journal.remove(through: last.seq)
+                } catch {
+                    // The batch carries the journal tag, so a restart will not write it twice.
+                    logger.error("cannot trim the journal", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Takes over what the journal holds: readings a previous run collected but did not get
+    /// into a batch file — or wrote, but crashed before trimming the journal: those are found
+    /// by the journal tag of the batch files and dropped, so nothing is written twice.
+    func recover() {
+        let entries = journal.entries
+        guard !entries.isEmpty else { return }
+        var kept: [Journal.Entry] = []
+        var start = 0
+        while start < entries.count {
+            let boundary = batchClock.boundary(after: entries[start].reading.timestamp)
+            var end = start + 1
+            while end < entries.count && batchClock.boundary(after: entries[end].reading.timestamp) == boundary { end += 1 }
+            let written = batches.lastWrittenSeq(boundary: boundary, firstTimestamp: entries[start].reading.timestamp,
+                                                 journalID: journal.id) ?? 0
+            kept += entries[start..<end].filter { $0.seq > written }
+            start = end
+        }
+        logger.notice("recovered readings from the journal",
+                      metadata: ["readings": "\(kept.count)", "already_in_files": "\(entries.count - kept.count)",
+                                 "torn_bytes_dropped": "\(journal.droppedTailBytes)"])
+        if kept.count < entries.count {
+            do {
+                try journal.retain(kept)
+            } catch {
+                logger.error("cannot trim the journal", metadata: ["error": "\(error)"])
+            }
+        }
+        pending = kept
+        // Batches already complete are written now; the open one continues.
+        flush(all: false, now: clock.nowMillis())
+    }
+}

@@ -1,0 +1,184 @@
+// `opensensor start`: the collector — read every interval, journal, write clock-aligned
+// batches — until SIGTERM/SIGINT (flush, exit 0) or --stop-after.
+
+import ArgumentParser
+import Dispatch
+import Drivers
+import HAL
+import Lake
+import LinuxHAL
+import Logging
+import Station
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Collect readings into clock-aligned Parquet batches.",
+        discussion: """
+            Reads the board every OPENSENSOR_READ_INTERVAL seconds, journals each reading on disk \
+            before it counts, and writes a batch at every multiple of OPENSENSOR_BATCH_DURATION \
+            since midnight UTC into <output>/station=<id>/year=…/month=…/day=…/data_HHMM.parquet. \
+            SIGTERM or SIGINT writes the open batch and exits 0; a restart writes out whatever the \
+            journal still holds. Without OPENSENSOR_STATION_ID a UUIDv7 is generated and saved to \
+            the .env file.
+            """)
+
+    @Flag(help: "Use the simulated board instead of the hardware.")
+    var simulate = false
+
+    @Option(help: "Run a virtual clock this many times faster than real time (timestamps follow it).")
+    var speed: Double = 1
+
+    @Option(help: "Start the virtual clock at this ISO-8601 UTC time (default: now).")
+    var start: String?
+
+    @Option(help: "Stop, with a full flush, after this much (virtual) time: e.g. 90s, 15m, 2h, 1d.")
+    var stopAfter: String?
+
+    @Option(help: "Output directory (overrides OPENSENSOR_OUTPUT_DIR).")
+    var output: String?
+
+    @Option(help: "The .env file to read (default: ./.env when present).")
+    var envFile: String?
+
+    @Option(help: "Seed of the simulated board.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard speed > 0, speed <= 100_000 else { throw ValidationError("--speed must be > 0 and at most 100000, got \(speed)") }
+        if let start, CSVImport.parseTimestamp(start) == nil {
+            throw ValidationError("--start: expected an ISO-8601 UTC time like 2025-06-01T00:00:00Z, got '\(start)'")
+        }
+        if let stopAfter, Self.parseDuration(stopAfter) == nil {
+            throw ValidationError("--stop-after: expected a duration like 90s, 15m, 2h or 1d, got '\(stopAfter)'")
+        }
+    }
+
+    func run() async throws {
+        var overrides: [String: String] = [:]
+        if let output { overrides["OPENSENSOR_OUTPUT_DIR"] = output }
+        let (config, warnings): (StationConfig, [String])
+        do {
+            (config, warnings) = try StationConfig.load(environment: ProcessEnvironment.all(), envFile: envFile, overrides: overrides)
+        } catch {
+            throw CLIError("configuration: \(error)")
+        }
+        let logger = LogSetup.bootstrapOnce(level: config.logLevel)
+        for w in warnings { logger.warning("\(w)") }
+
+        var station = config.stationID
+        if station == nil {
+            let id = UUIDv7.generate()
+            let path = envFile ?? ".env"
+            do {
+                try EnvFileWriter.update(path: path, settings: [(key: "OPENSENSOR_STATION_ID", value: id)])
+                logger.notice("no OPENSENSOR_STATION_ID: generated one and saved it", metadata: ["station": "\(id)", "file": "\(path)"])
+            } catch {
+                logger.warning("no OPENSENSOR_STATION_ID: generated one for this run, but could not save it", metadata: ["station": "\(id)", "error": "\(error)"])
+            }
+            station = id
+        }
+
+        let board: any SensorBoard
+        if simulate {
+            board = SimulatedBoard(seed: seed)
+        } else {
+            guard access("/dev/i2c-1", F_OK) == 0 else {
+                throw CLIError("no Enviro+ board: /dev/i2c-1 does not exist (turn I2C on with 'sudo raspi-config nonint do_i2c 0' and reboot), or run 'opensensor start --simulate'")
+            }
+            board = EnviroPlus(devices: .linux(i2cPath: "/dev/i2c-1", serialPath: config.pms5003Device), clock: SystemClock())
+        }
+        let clock: any WallClock = (speed == 1 && start == nil)
+            ? SystemWallClock()
+            : ScaledWallClock(start: start.flatMap(CSVImport.parseTimestamp) ?? SystemWallClock().nowMillis(), speed: speed)
+        let stopAt = stopAfter.flatMap(Self.parseDuration).map { clock.nowMillis() + $0 }
+
+        var settings = CollectorSettings(station: station!, outputDirectory: config.outputDirectory)
+        settings.readIntervalSeconds = config.readInterval
+        settings.batchDurationSeconds = config.batchDuration
+        settings.warmupReadings = config.warmupReadings
+        settings.compensationFactor = config.temperatureCompensationEnabled ? config.temperatureCompensationFactor : nil
+        settings.compression = config.compression
+        let collector: Collector
+        do {
+            collector = try Collector(board: board, clock: clock, settings: settings, logger: logger)
+        } catch {
+            throw CLIError("cannot open the journal: \(error)")
+        }
+        logger.info("collecting", metadata: [
+            "station": "\(station!)", "output": "\(config.outputDirectory)", "board": "\(simulate ? "simulated" : "Enviro+")",
+            "interval_s": "\(config.readInterval)", "batch_s": "\(config.batchDuration)", "speed": "\(speed)",
+        ])
+
+        let task = Task { await collector.run(stopAt: stopAt) }
+        let signals = [SIGTERM, SIGINT].map { sig -> any DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                logger.notice("stopping: writing the open batch", metadata: ["signal": "\(sig == SIGTERM ? "SIGTERM" : "SIGINT")"])
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+        await task.value
+        signals.forEach { $0.cancel() }
+        await board.shutdown()
+        let (readings, files) = await (collector.readingsCollected, collector.filesWritten.count)
+        logger.info("stopped", metadata: ["readings": "\(readings)", "files": "\(files)"])
+    }
+
+    /// Milliseconds of `90s`, `15m`, `2h`, `1d` or plain seconds.
+    static func parseDuration(_ text: String) -> Int64? {
+        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        var number = Substring(text)
+        var unit: Int64 = 1000
+        if let last = text.last, let u = units[last] {
+            unit = u
+            number = number.dropLast()
+        }
+        guard let n = Double(number), n > 0, n.isFinite else { return nil }
+        return Int64(n * Double(unit))
+    }
+}
+
+enum ProcessEnvironment {
+    /// The process environment as a dictionary.
+    static func all() -> [String: String] {
+        var out: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return out
+    }
+}
+
+extension LogSetup {
+    /// Logging to stderr at `level`; bootstrapped once per process (only the executable does this).
+    static func bootstrapOnce(level: LogLevel) -> Logger {
+        let swiftLevel: Logger.Level = switch level {
+        case .debug: .debug
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
+        case .critical: .critical
+        }
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = swiftLevel
+            return h
+        }
+        var logger = Logger(label: "opensensor")
+        logger.logLevel = swiftLevel
+        return logger
+    }
+}
+
+enum LogSetup {}

@@ -1,0 +1,94 @@
+"""The collector under kill -9 and SIGTERM (DESIGN.md §4): run `opensensor start --simulate
+--speed` and kill it at random moments, restart it, end with SIGTERM; every reading the
+collector logged as durable must be in the Parquet files exactly once, and the lake must read
+in pyarrow and DuckDB with the contract's layout and schema.
+
+Usage: crash_test.py OPENSENSOR_BIN WORK_DIR [ITERATIONS]"""
+import os, random, re, signal, subprocess, sys, time
+from datetime import datetime, timezone
+
+import duckdb
+import pyarrow.parquet as pq
+
+BIN, WORK = sys.argv[1], sys.argv[2]
+ITER = int(sys.argv[3]) if len(sys.argv) > 3 else 8
+os.makedirs(WORK, exist_ok=True)
+out = os.path.join(WORK, "output")
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: {what}", flush=True)
+
+
+env = dict(os.environ, OPENSENSOR_LOG_LEVEL="DEBUG", OPENSENSOR_WARMUP_READINGS="0",
+           OPENSENSOR_STATION_ID="0190a0b0-0000-7000-8000-00000000c0de")
+logged = []
+rnd = random.Random(7)
+pattern = re.compile(r"timestamp=(\S+Z)")
+day0 = datetime(2025, 6, 1, tzinfo=timezone.utc).timestamp()
+
+
+def run(i, sig):
+    # Each run starts on its own virtual day, so runs never overlap in time; a killed run's
+    # journal is written out by the next run.
+    start = datetime.fromtimestamp(day0 + i * 86400, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    p = subprocess.Popen([BIN, "start", "--simulate", "--speed", "400", "--start", start, "--output", out, "--seed", str(i)],
+                         cwd=WORK, env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(rnd.uniform(0.4, 2.5))
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    got = pattern.findall(err)
+    logged.extend(got)
+    return p.returncode, err, len(got)
+
+
+for i in range(ITER):
+    rc, err, n = run(i, signal.SIGKILL)
+    check(rc == -9, f"run {i}: exit {rc}")
+    check(n > 0, f"run {i}: logged no reading")
+rc, err, n = run(ITER, signal.SIGTERM)
+check(rc == 0, f"SIGTERM: exit {rc}: {err[-500:]}")
+check("stopping: writing the open batch" in err, "SIGTERM: no stop message")
+# One more start writes out the journal of the last killed run, if any; then stop at once.
+rc, err, n = run(ITER + 1, signal.SIGTERM)
+check(rc == 0, f"final run: exit {rc}")
+
+files = []
+for root, _, names in os.walk(out):
+    for n in names:
+        if n.endswith(".parquet"):
+            files.append(os.path.join(root, n))
+        elif not root.endswith(".opensensor"):
+            check(False, f"unexpected file {os.path.join(root, n)} (a partial or temporary file?)")
+check(len(files) > ITER, f"only {len(files)} files")
+stamps = []
+for f in files:
+    rel = os.path.relpath(f, out)
+    check(re.fullmatch(r"station=0190a0b0-0000-7000-8000-00000000c0de/year=\d{4}/month=\d\d/day=\d\d/data_\d{4}(-\d+)?\.parquet", rel) is not None,
+          f"layout: {rel}")
+    t = pq.read_table(f)
+    check(t.schema.names[0] == "timestamp" and len(t.schema.names) == 20, f"schema of {rel}")
+    ts = [v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z" for v in t.column("timestamp").to_pylist()]
+    stamps.extend(ts)
+    if ts:
+        first = min(t.column("timestamp").to_pylist())
+        check(f"year={first.year:04d}/month={first.month:02d}/day={first.day:02d}/" in rel, f"{rel}: partition is not the first reading's date")
+dupes = len(stamps) - len(set(stamps))
+check(dupes == 0, f"{dupes} readings are in the files more than once")
+missing = set(logged) - set(stamps)
+check(not missing, f"{len(missing)} logged readings are missing from the files, e.g. {sorted(missing)[:3]}")
+print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files")
+
+n = duckdb.sql(f"select count(*) from read_parquet('{out}/**/*.parquet', hive_partitioning=true, hive_types={{'month': 'INTEGER', 'day': 'INTEGER'}})").fetchall()[0][0]
+check(n == len(stamps), f"DuckDB counts {n} rows, pyarrow {len(stamps)}")
+st = duckdb.sql(f"select distinct station from read_parquet('{out}/**/*.parquet', hive_partitioning=true)").fetchall()
+check(st == [("0190a0b0-0000-7000-8000-00000000c0de",)], f"DuckDB stations {st}")
+
+print(f"collector crash test: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
