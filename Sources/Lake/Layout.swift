@@ -74,7 +74,7 @@ public enum LakeLayout {
         return Int(v)
     }
 
-    static func pad(_ v: Int, _ n: Int) -> String {
+    public static func pad(_ v: Int, _ n: Int) -> String {
         let s = String(v)
         return String(repeating: "0", count: max(0, n - s.count)) + s
     }

@@ -73,7 +73,7 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         #expect(all == (2..<720).map { Self.start + Int64($0) * 5000 })
         #expect(await c.readingsCollected == 718)
         // Everything is in files: the journal is empty.
-        #expect(try Journal(directory: dir + "/.opensensor").entries.isEmpty)
+        #expect(try Journal(directory: settings(dir).journalDirectory).entries.isEmpty)
     }
 
     @Test func failingSensorsGiveNullsNotMissingColumns() async throws {
@@ -105,7 +105,7 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A "crashed" run: readings journaled, never written.
-        let journal = try Journal(directory: dir + "/.opensensor")
+        let journal = try Journal(directory: settings(dir).journalDirectory)
         let readings = (0..<50).map { Reading(timestamp: Self.start + Int64($0) * 5000, values: Array(repeating: Float($0), count: 19)) }
         for r in readings { try journal.append(r) }
         // Restart an hour later: the old batch is complete and written at once.
@@ -114,7 +114,7 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let found = try files(dir)
         #expect(found.count == 1)
         #expect(found.first?.1 == readings.map(\.timestamp))
-        #expect(try Journal(directory: dir + "/.opensensor").entries.isEmpty)
+        #expect(try Journal(directory: settings(dir).journalDirectory).entries.isEmpty)
     }
 
     @Test func aCrashBetweenBatchAndTrimWritesNothingTwice() async throws {
@@ -191,6 +191,18 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let seq = try j2.append(Reading(timestamp: 9, values: Array(repeating: nil, count: 19)))
         try j2.remove(through: seq)
         #expect(try Journal(directory: dir).append(Reading(timestamp: 10, values: Array(repeating: nil, count: 19))) > seq)
+    }
+
+    @Test func oneCollectorPerOutputDirectory() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let s = settings(dir)
+        let first = try Collector(board: FixedBoard(), clock: VirtualWallClock(start: Self.start), settings: s, logger: quiet)
+        #expect(Journal.lockHolder(directory: s.journalDirectory) == getpid())
+        #expect { _ = try Collector(board: FixedBoard(), clock: VirtualWallClock(start: Self.start), settings: s, logger: quiet) } throws: {
+            "\($0)".contains("another collector, pid \(getpid())")
+        }
+        _ = first
     }
 
     @Test func namesAreNeverReused() throws {

@@ -17,6 +17,8 @@ public struct CollectorSettings: Sendable {
     /// nil: compensation off.
     public var compensationFactor: Double? = 2.25
     public var compression: Compression = .snappy
+    /// fsync every journal append (off only for `opensensor simulate`).
+    public var durableJournal = true
 
     public init(station: String, outputDirectory: String) {
         self.station = station
@@ -24,8 +26,8 @@ public struct CollectorSettings: Sendable {
     }
 
     /// Where the journal lives: inside the output directory, in a folder the lake layout (and
-    /// so sync) never matches.
-    public var journalDirectory: String { outputDirectory + "/.opensensor" }
+    /// so sync) never matches; one per station, so simulated stations can share an output.
+    public var journalDirectory: String { outputDirectory + "/.opensensor/" + station }
 }
 
 public actor Collector {
@@ -50,7 +52,8 @@ public actor Collector {
         self.logger = logger
         batches = BatchWriter(root: settings.outputDirectory, station: settings.station, compression: settings.compression)
         batchClock = BatchClock(durationSeconds: settings.batchDurationSeconds)
-        journal = try Journal(directory: settings.journalDirectory)
+        journal = try Journal(directory: settings.journalDirectory, durable: settings.durableJournal)
+        try journal.lock()
         compensator = settings.compensationFactor.map { CPUHeatCompensator(factor: $0) }
     }
 

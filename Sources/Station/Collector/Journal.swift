@@ -39,14 +39,18 @@ public final class Journal {
     public private(set) var droppedTailBytes = 0
     private var nextSeq: UInt64
     private var fd: Int32
+    /// Whether each append is fsynced. Only `opensensor simulate` turns it off: its readings
+    /// can be made again from the seed, and a year of them would wait on 100,000 fsyncs.
+    public let durable: Bool
 
     static let magic: [UInt8] = Array("OSJ1".utf8)
     static let headerSize = 24
 
     /// Opens (or creates) the journal in `directory`, recovering what it holds.
-    public init(directory: String, randomID: UInt64 = UInt64.random(in: 1...UInt64.max)) throws(JournalError) {
+    public init(directory: String, durable: Bool = true, randomID: UInt64 = UInt64.random(in: 1...UInt64.max)) throws(JournalError) {
         let path = directory + "/readings.journal"
         self.path = path
+        self.durable = durable
         try Self.makeDirectory(directory)
         let existing = Self.readAll(path)
         if let existing, existing.count >= Self.headerSize, let header = Self.parseHeader(existing) {
@@ -74,7 +78,48 @@ public final class Journal {
         }
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit {
+        if fd >= 0 { close(fd) }
+        if lockFD >= 0 { close(lockFD) }
+    }
+
+    private var lockFD: Int32 = -1
+
+    /// The lock file beside the journal: held (flock) by the process that owns the journal, and
+    /// holding its pid as text, so `status` can tell whether a collector is running.
+    public static func lockPath(directory: String) -> String { directory + "/collector.lock" }
+
+    /// Takes the journal's lock, or fails naming the process that holds it: two collectors
+    /// appending to one journal would lose readings.
+    public func lock() throws(JournalError) {
+        let dir = String(path[..<path.lastIndex(of: "/")!])
+        let lp = Self.lockPath(directory: dir)
+        let lfd = try Self.call("open", lp) { open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        if flock(lfd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            let holder = Self.readAll(lp).flatMap { String(validating: $0, as: UTF8.self) }?.split(separator: "\n").first.map(String.init) ?? "?"
+            close(lfd)
+            throw JournalError(path: lp, operation: "lock (another collector, pid \(holder), is using this output directory)", errno: e)
+        }
+        _ = ftruncate(lfd, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { pwrite(lfd, $0.baseAddress, $0.count, 0) }
+        lockFD = lfd
+    }
+
+    /// The pid of the collector holding the lock of the journal in `directory`, or nil when no
+    /// process holds it.
+    public static func lockHolder(directory: String) -> Int32? {
+        let lp = lockPath(directory: directory)
+        let lfd = open(lp, O_RDONLY | O_CLOEXEC)
+        guard lfd >= 0 else { return nil }
+        defer { close(lfd) }
+        if flock(lfd, LOCK_SH | LOCK_NB) == 0 {
+            _ = flock(lfd, LOCK_UN)
+            return nil
+        }
+        return readAll(lp).flatMap { String(validating: $0, as: UTF8.self) }.flatMap { Int32($0.split(separator: "\n").first ?? "") }
+    }
 
     /// Appends `reading` durably; returns its sequence number.
     @discardableResult
@@ -85,7 +130,7 @@ public final class Journal {
         let start = lseek(fd, 0, SEEK_CUR)
         do {
             try Self.writeAll(fd, bytes, path)
-            _ = try Self.call("fdatasync", path) { fdatasync(fd) }
+            if durable { _ = try Self.call("fdatasync", path) { fdatasync(fd) } }
         } catch {
             // Leave no half record behind for the next append to follow.
             if start >= 0 {
@@ -135,6 +180,19 @@ public final class Journal {
         if fd >= 0 { close(fd) }
         fd = try Self.call("open", path) { open(path, O_WRONLY | O_APPEND | O_CLOEXEC) }
         entries = keep
+    }
+
+    /// What the journal in `directory` holds, read without opening it for writing (for
+    /// `status` and `info` while a collector runs). Nil when there is no journal.
+    public static func peek(directory: String) -> [Entry]? {
+        guard let bytes = readAll(directory + "/readings.journal"), parseHeader(bytes) != nil else { return nil }
+        var entries: [Entry] = []
+        var offset = headerSize
+        while let (entry, length) = parseRecord(bytes, at: offset) {
+            entries.append(entry)
+            offset += length
+        }
+        return entries
     }
 
     // MARK: Encoding

@@ -4,7 +4,7 @@ collector logged as durable must be in the Parquet files exactly once, and the l
 in pyarrow and DuckDB with the contract's layout and schema.
 
 Usage: crash_test.py OPENSENSOR_BIN WORK_DIR [ITERATIONS]"""
-import os, random, re, signal, subprocess, sys, time
+import json, os, random, re, signal, subprocess, sys, time
 from datetime import datetime, timezone
 
 import duckdb
@@ -41,6 +41,9 @@ def run(i, sig):
     p = subprocess.Popen([BIN, "start", "--simulate", "--speed", "400", "--start", start, "--output", out, "--seed", str(i)],
                          cwd=WORK, env=env, stderr=subprocess.PIPE, text=True)
     time.sleep(rnd.uniform(0.4, 2.5))
+    if sig == signal.SIGTERM:
+        st = json.loads(subprocess.run([BIN, "status", "--json"], cwd=WORK, env=env, capture_output=True, text=True).stdout)
+        check([c["pid"] for c in st["collectors"]] == [p.pid], f"status while running: {st}")
     p.send_signal(sig)
     _, err = p.communicate(timeout=60)
     got = pattern.findall(err)
@@ -64,7 +67,7 @@ for root, _, names in os.walk(out):
     for n in names:
         if n.endswith(".parquet"):
             files.append(os.path.join(root, n))
-        elif not root.endswith(".opensensor"):
+        elif "/.opensensor/" not in root + "/":
             check(False, f"unexpected file {os.path.join(root, n)} (a partial or temporary file?)")
 check(len(files) > ITER, f"only {len(files)} files")
 stamps = []
@@ -84,6 +87,12 @@ check(dupes == 0, f"{dupes} readings are in the files more than once")
 missing = set(logged) - set(stamps)
 check(not missing, f"{len(missing)} logged readings are missing from the files, e.g. {sorted(missing)[:3]}")
 print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files")
+
+st = json.loads(subprocess.run([BIN, "status", "--json"], cwd=WORK, env=env, capture_output=True, text=True).stdout)
+check(st["collectors"] == [] and st["pending_readings"] == 0, f"status after stop: {st}")
+check(st["last_reading"] == max(stamps), f"status last_reading {st['last_reading']} != {max(stamps)}")
+info = json.loads(subprocess.run([BIN, "info", "--json"], cwd=WORK, env=env, capture_output=True, text=True).stdout)
+check(info["data"]["rows"] == len(stamps) and info["data"]["files"] == len(files), f"info data: {info['data']}")
 
 n = duckdb.sql(f"select count(*) from read_parquet('{out}/**/*.parquet', hive_partitioning=true, hive_types={{'month': 'INTEGER', 'day': 'INTEGER'}})").fetchall()[0][0]
 check(n == len(stamps), f"DuckDB counts {n} rows, pyarrow {len(stamps)}")

@@ -1,0 +1,168 @@
+// `opensensor info` and `opensensor status`: what a station owner asks first — is it running,
+// when was the last reading, what is configured, how much data is there.
+
+import ArgumentParser
+import Lake
+import Station
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What both commands read: the configuration and the state of the output directory.
+struct StationState {
+    let config: StationConfig
+    let warnings: [String]
+    let lake: LakeScan
+    /// Per station folder under `<output>/.opensensor/`: the collector's pid if one runs, and
+    /// the readings its journal holds (collected, not yet in a file).
+    let journals: [(station: String, pid: Int32?, pending: [Journal.Entry])]
+
+    init(envFile: String?) throws {
+        do {
+            (config, warnings) = try StationConfig.load(environment: ProcessEnvironment.all(), envFile: envFile, overrides: [:])
+        } catch {
+            throw CLIError("configuration: \(error)")
+        }
+        lake = LakeScan(root: config.outputDirectory)
+        var journals: [(String, Int32?, [Journal.Entry])] = []
+        let base = config.outputDirectory + "/.opensensor"
+        if let dir = opendir(base) {
+            while let ent = readdir(dir) {
+                let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard !name.hasPrefix(".") else { continue }
+                let path = base + "/" + name
+                journals.append((name, Journal.lockHolder(directory: path), Journal.peek(directory: path) ?? []))
+            }
+            closedir(dir)
+        }
+        self.journals = journals.sorted { $0.0 < $1.0 }
+    }
+
+    var lastReading: Int64? {
+        let inFiles = lake.files.filter { $0.entry.kind == "data" }.compactMap(\.lastMillis).max()
+        let inJournals = journals.flatMap(\.pending).map(\.reading.timestamp).max()
+        return [inFiles, inJournals].compactMap { $0 }.max()
+    }
+
+    var lastBatch: LakeFile? { lake.files.filter { $0.entry.kind == "data" }.max { $0.modified < $1.modified } }
+    var running: [(String, Int32)] { journals.compactMap { j in j.pid.map { (j.station, $0) } } }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Is a collector running here, and when did it last read and write?")
+
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "The .env file to read (default: ./.env when present).") var envFile: String?
+
+    func run() async throws {
+        let s = try StationState(envFile: envFile)
+        let now = SystemWallClock().nowMillis()
+        if json {
+            let j = JSONWriter()
+            j.object {
+                j.field("output") { j.string(s.config.outputDirectory) }
+                j.field("collectors") { j.array(s.running) { r in j.object { j.field("station") { j.string(r.0) }; j.field("pid") { j.number(Int(r.1)) } } } }
+                j.field("last_reading") { j.string(s.lastReading.map(TimeFormat.iso8601)) }
+                j.field("last_batch_file") { j.string(s.lastBatch?.path) }
+                j.field("pending_readings") { j.number(s.journals.reduce(0) { $0 + $1.pending.count }) }
+                j.field("sync") { j.string(s.config.sync.enabled ? "enabled, not yet run by this version" : "disabled") }
+            }
+            print(j.out)
+            return
+        }
+        print("output:        \(s.config.outputDirectory)")
+        print("collector:     " + (s.running.isEmpty ? "not running" : s.running.map { "running (pid \($0.1), station \($0.0))" }.joined(separator: "; ")))
+        if let t = s.lastReading {
+            print("last reading:  \(TimeFormat.iso8601(millis: t)) (\(Self.age(now - t)) ago)")
+        } else {
+            print("last reading:  none")
+        }
+        print("last batch:    \(s.lastBatch?.path ?? "none")")
+        print("in journal:    \(s.journals.reduce(0) { $0 + $1.pending.count }) readings not yet in a file")
+        print("sync:          \(s.config.sync.enabled ? "enabled (sync is not part of this version yet)" : "disabled")")
+    }
+
+    static func age(_ ms: Int64) -> String {
+        let s = max(0, ms / 1000)
+        if s < 120 { return "\(s) s" }
+        if s < 7200 { return "\(s / 60) min" }
+        if s < 172_800 { return "\(s / 3600) h" }
+        return "\(s / 86400) days"
+    }
+}
+
+struct InfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show the configuration (secrets masked), the data collected and the journal.")
+
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "The .env file to read (default: ./.env when present).") var envFile: String?
+
+    func run() async throws {
+        let s = try StationState(envFile: envFile)
+        let data = s.lake.files.filter { $0.entry.kind == "data" }
+        var days: [String: (files: Int, rows: Int64, bytes: Int)] = [:]
+        for f in data {
+            let key = "\(f.entry.station) \(f.entry.year)-\(LakeLayout.pad(f.entry.month, 2))-\(LakeLayout.pad(f.entry.day, 2))"
+            days[key, default: (0, 0, 0)].files += 1
+            days[key, default: (0, 0, 0)].rows += f.rows
+            days[key, default: (0, 0, 0)].bytes += f.bytes
+        }
+        let first = data.compactMap(\.firstMillis).min(), last = data.compactMap(\.lastMillis).max()
+        if json {
+            let j = JSONWriter()
+            j.object {
+                j.field("configuration") { j.object { for e in s.config.entries { j.field(e.key.name) { j.string(e.display) } } } }
+                j.field("warnings") { j.array(s.warnings) { j.string($0) } }
+                j.field("data") {
+                    j.object {
+                        j.field("files") { j.number(data.count) }
+                        j.field("rows") { j.number(Int(data.reduce(0) { $0 + $1.rows })) }
+                        j.field("bytes") { j.number(data.reduce(0) { $0 + $1.bytes }) }
+                        j.field("first_reading") { j.string(first.map(TimeFormat.iso8601)) }
+                        j.field("last_reading") { j.string(last.map(TimeFormat.iso8601)) }
+                        j.field("unreadable") { j.array(s.lake.unreadable) { u in j.object { j.field("path") { j.string(u.path) }; j.field("error") { j.string(u.reason) } } } }
+                        j.field("days") {
+                            j.array(days.keys.sorted()) { k in
+                                j.object {
+                                    let parts = k.split(separator: " ")
+                                    j.field("station") { j.string(String(parts[0])) }
+                                    j.field("day") { j.string(String(parts[1])) }
+                                    j.field("files") { j.number(days[k]!.files) }
+                                    j.field("rows") { j.number(Int(days[k]!.rows)) }
+                                    j.field("bytes") { j.number(days[k]!.bytes) }
+                                }
+                            }
+                        }
+                    }
+                }
+                j.field("journals") {
+                    j.array(s.journals) { jr in
+                        j.object {
+                            j.field("station") { j.string(jr.station) }
+                            j.field("collector_pid") { j.number(jr.pid.map(Int.init)) }
+                            j.field("pending_readings") { j.number(jr.pending.count) }
+                        }
+                    }
+                }
+            }
+            print(j.out)
+            return
+        }
+        print("configuration:")
+        for e in s.config.entries { print("  \(e.key.name) = \(e.display)  [\(e.source.rawValue)]") }
+        for w in s.warnings { print("  warning: \(w)") }
+        print("data in \(s.config.outputDirectory): \(data.count) files, \(data.reduce(0) { $0 + $1.rows }) rows, \(data.reduce(0) { $0 + $1.bytes }) bytes")
+        if let first, let last { print("  from \(TimeFormat.iso8601(millis: first)) to \(TimeFormat.iso8601(millis: last))") }
+        for k in days.keys.sorted() { print("  \(k): \(days[k]!.files) files, \(days[k]!.rows) rows, \(days[k]!.bytes) bytes") }
+        for u in s.lake.unreadable { print("  unreadable: \(u.path): \(u.reason)") }
+        print("journals:")
+        if s.journals.isEmpty { print("  none") }
+        for jr in s.journals {
+            print("  \(jr.station): \(jr.pending.count) readings not yet in a file; collector \(jr.pid.map { "running (pid \($0))" } ?? "not running")")
+        }
+        print("sensors: run 'opensensor test --once' to see which sensors answer")
+    }
+}
