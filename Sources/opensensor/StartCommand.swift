@@ -103,6 +103,7 @@ struct StartCommand: AsyncParsableCommand {
         settings.warmupReadings = config.warmupReadings
         settings.compensationFactor = config.temperatureCompensationEnabled ? config.temperatureCompensationFactor : nil
         settings.compression = config.compression
+        settings.healthDirectory = config.healthEnabled ? config.healthDirectory : nil
         let collector: Collector
         do {
             collector = try Collector(board: board, clock: clock, settings: settings, logger: logger)

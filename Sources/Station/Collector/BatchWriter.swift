@@ -24,13 +24,22 @@ public struct BatchWriter: Sendable {
     /// returns the file's path.
     public func write(_ entries: [Journal.Entry], boundary: Int64, journalID: UInt64) throws -> String {
         precondition(!entries.isEmpty)
-        let dir = root + "/" + LakeLayout.partition(station: station, millis: entries[0].reading.timestamp)
-        try Journal.makeDirectory(dir)
-        var writer = ParquetWriter(schema: LakeSchemas.sensor, options: WriterOptions(compression: compression))
-        try writer.write(Reading.columns(entries.map(\.reading)))
         let tag = "\(String(journalID, radix: 16)):\(entries.first!.seq)-\(entries.last!.seq)"
-        let bytes = writer.finish(keyValueMetadata: [KeyValue(key: Self.journalKey, value: tag)])
-        let stem = LakeLayout.stem(prefix: "data", boundaryMillis: boundary)
+        return try write(Reading.columns(entries.map(\.reading)), schema: LakeSchemas.sensor, prefix: "data",
+                         firstMillis: entries[0].reading.timestamp, boundary: boundary,
+                         metadata: [KeyValue(key: Self.journalKey, value: tag)])
+    }
+
+    /// Writes one batch file of `schema` named `<prefix>_HHMM` after `boundary`, in the
+    /// partition of `firstMillis`, under a name no file has yet.
+    public func write(_ columns: [ColumnValues], schema: Schema, prefix: String, firstMillis: Int64, boundary: Int64,
+                      metadata: [KeyValue] = []) throws -> String {
+        let dir = root + "/" + LakeLayout.partition(station: station, millis: firstMillis)
+        try Journal.makeDirectory(dir)
+        var writer = ParquetWriter(schema: schema, options: WriterOptions(compression: compression))
+        try writer.write(columns)
+        let bytes = writer.finish(keyValueMetadata: metadata)
+        let stem = LakeLayout.stem(prefix: prefix, boundaryMillis: boundary)
         var attempt = 0
         while true {
             let path = dir + "/" + LakeLayout.fileName(stem: stem, attempt: attempt)

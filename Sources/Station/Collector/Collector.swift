@@ -19,6 +19,9 @@ public struct CollectorSettings: Sendable {
     public var compression: Compression = .snappy
     /// fsync every journal append (off only for `opensensor simulate`).
     public var durableJournal = true
+    /// Health metrics, sampled once a minute and written beside the readings' batches into
+    /// this directory (nil: off).
+    public var healthDirectory: String?
 
     public init(station: String, outputDirectory: String) {
         self.station = station
@@ -41,6 +44,12 @@ public actor Collector {
     var compensator: CPUHeatCompensator?
     /// Readings journaled but not yet in a batch file, oldest first.
     var pending: [Journal.Entry] = []
+    /// Health samples not yet in a file. Kept in memory only: a crash loses at most one batch
+    /// of them, which the durability rules accept for metrics that describe the moment.
+    var healthPending: [HealthSample] = []
+    let healthSampler: HealthSampler?
+    let healthBatches: BatchWriter?
+    var lastHealthMinute: Int64?
     /// Counters for the summary and tests.
     public private(set) var readingsCollected = 0
     public private(set) var filesWritten: [String] = []
@@ -55,6 +64,8 @@ public actor Collector {
         journal = try Journal(directory: settings.journalDirectory, durable: settings.durableJournal)
         try journal.lock()
         compensator = settings.compensationFactor.map { CPUHeatCompensator(factor: $0) }
+        healthSampler = settings.healthDirectory.map { _ in HealthSampler(outputDirectory: settings.outputDirectory) }
+        healthBatches = settings.healthDirectory.map { BatchWriter(root: $0, station: settings.station, compression: settings.compression) }
     }
 
     /// Runs until cancelled or until the clock passes `stopAt`; then writes out every pending
@@ -71,6 +82,7 @@ public actor Collector {
                 break  // cancelled: SIGTERM or SIGINT
             }
             let board = await self.board.read(at: Timestamp(millisecondsSinceEpoch: next))
+            sampleHealth(at: next)
             // Drift-free: the schedule advances by whole intervals; ticks missed while the
             // process was stopped or slow are skipped, never bunched.
             let now = clock.nowMillis()
@@ -89,6 +101,32 @@ public actor Collector {
             collect(reading)
         }
         flush(all: true)
+        flushHealth(all: true)
+    }
+
+    /// Takes a health sample on the first tick of each minute; writes the batches it closes.
+    func sampleHealth(at t: Int64) {
+        guard let sampler = healthSampler, lastHealthMinute != t / 60_000 else { return }
+        healthPending.append(sampler.sample(at: t))
+        lastHealthMinute = t / 60_000
+        flushHealth(all: false, now: t)
+    }
+
+    func flushHealth(all: Bool, now: Int64 = .max) {
+        guard let writer = healthBatches else { return }
+        while let first = healthPending.first {
+            let boundary = batchClock.boundary(after: first.timestamp)
+            guard all || boundary <= now else { return }
+            let batch = Array(healthPending.prefix { $0.timestamp < boundary })
+            do {
+                _ = try writer.write(HealthSample.columns(batch), schema: LakeSchemas.health, prefix: "health",
+                                     firstMillis: first.timestamp, boundary: boundary)
+            } catch {
+                logger.error("cannot write health metrics; retried at the next sample", metadata: ["error": "\(error)"])
+                return
+            }
+            healthPending.removeFirst(batch.count)
+        }
     }
 
     /// Journals one reading, then closes every batch the reading's time has passed.

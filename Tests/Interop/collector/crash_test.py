@@ -88,6 +88,21 @@ missing = set(logged) - set(stamps)
 check(not missing, f"{len(missing)} logged readings are missing from the files, e.g. {sorted(missing)[:3]}")
 print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files")
 
+HEALTH = ["timestamp", "cpu_temp_c", "cpu_load_1min", "cpu_load_5min", "cpu_load_15min", "memory_total_mb",
+          "memory_available_mb", "memory_percent_used", "disk_total_gb", "disk_free_gb", "disk_percent_used",
+          "wifi_quality_percent", "ntp_offset_ms", "uptime_seconds", "battery_percent", "cpu_voltage_v",
+          "wifi_signal_dbm", "clock_synced", "wifi_ssid", "ip_address", "power_source", "throttled_hex"]
+health = [os.path.join(r, n) for r, _, ns in os.walk(out + "-health") for n in ns if n.endswith(".parquet")]
+check(len(health) > 0, "no health files")
+for f in health:
+    rel = os.path.relpath(f, out + "-health")
+    check(re.fullmatch(r"station=[0-9a-f-]+/year=\d{4}/month=\d\d/day=\d\d/health_\d{4}(-\d+)?\.parquet", rel) is not None, f"health layout: {rel}")
+    t = pq.read_table(f)
+    check(t.schema.names == HEALTH, f"health schema of {rel}: {t.schema.names}")
+    check(str(t.schema.field("wifi_signal_dbm").type) == "int32" and str(t.schema.field("clock_synced").type) == "bool"
+          and str(t.schema.field("memory_total_mb").type) == "double", f"health types of {rel}")
+    check(all(v is not None for v in t.column("memory_total_mb").to_pylist()), f"{rel}: memory_total_mb missing")
+
 st = json.loads(subprocess.run([BIN, "status", "--json"], cwd=WORK, env=env, capture_output=True, text=True).stdout)
 check(st["collectors"] == [] and st["pending_readings"] == 0, f"status after stop: {st}")
 check(st["last_reading"] == max(stamps), f"status last_reading {st['last_reading']} != {max(stamps)}")
