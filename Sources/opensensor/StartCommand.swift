@@ -67,7 +67,7 @@ struct StartCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("configuration: \(error)")
         }
-        let logger = LogSetup.bootstrapOnce(level: config.logLevel)
+        let logger = LogSetup.bootstrapOnce(level: config.logLevel, directory: config.logDirectory)
         for w in warnings { logger.warning("\(w)") }
 
         var station = config.stationID
@@ -162,8 +162,9 @@ enum ProcessEnvironment {
 }
 
 extension LogSetup {
-    /// Logging to stderr at `level`; bootstrapped once per process (only the executable does this).
-    static func bootstrapOnce(level: LogLevel) -> Logger {
+    /// Logging to stderr at `level`, and to `<directory>/opensensor.log` when given;
+    /// bootstrapped once per process (only the executable does this).
+    static func bootstrapOnce(level: LogLevel, directory: String? = nil) -> Logger {
         let swiftLevel: Logger.Level = switch level {
         case .debug: .debug
         case .info: .info
@@ -171,15 +172,73 @@ extension LogSetup {
         case .error: .error
         case .critical: .critical
         }
+        var file: FileLogHandler.Sink?
+        var fileError: String?
+        if let directory {
+            do {
+                file = try FileLogHandler.Sink(path: directory + "/opensensor.log")
+            } catch {
+                fileError = "\(error)"
+            }
+        }
+        let sink = file
         LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = swiftLevel
-            return h
+            var stderr = StreamLogHandler.standardError(label: label)
+            stderr.logLevel = swiftLevel
+            guard let file = sink else { return stderr }
+            var f = FileLogHandler(label: label, sink: file)
+            f.logLevel = swiftLevel
+            return MultiplexLogHandler([stderr, f])
         }
         var logger = Logger(label: "opensensor")
         logger.logLevel = swiftLevel
+        if let fileError { logger.warning("logging to stderr only", metadata: ["error": "\(fileError)"]) }
         return logger
     }
 }
 
 enum LogSetup {}
+
+/// Appends log lines to a file (opened with O_APPEND, so rotation by logrotate's copytruncate
+/// and concurrent readers are safe).
+struct FileLogHandler: LogHandler {
+    final class Sink: Sendable {
+        let fd: Int32
+
+        init(path: String) throws {
+            let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+            if !dir.isEmpty { _ = mkdir(dir, 0o755) }
+            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw CLIError("cannot open the log file \(path): \(String(cString: strerror(errno)))") }
+        }
+
+        func write(_ line: String) {
+            var text = line
+            text.withUTF8 { _ = Glibc.write(fd, $0.baseAddress, $0.count) }
+        }
+
+        deinit { close(fd) }
+    }
+
+    let label: String
+    let sink: Sink
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String, sink: Sink) {
+        self.label = label
+        self.sink = sink
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var all = metadata
+        if let m = event.metadata { all.merge(m) { $1 } }
+        let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        sink.write("\(TimeFormat.iso8601(millis: SystemWallClock().nowMillis())) \(event.level) \(label):\(meta) \(event.message)\n")
+    }
+}

@@ -52,6 +52,18 @@ public enum EnvFileWriter {
         try FileIO.writeAtomically(text, to: path, mode: 0o600)
     }
 
+    /// The values an existing file defines, keys upper-cased, as written (before `${…}`
+    /// expansion, so a default offered back to the user is the text they wrote). Empty when the
+    /// file does not exist.
+    public static func existingValues(path: String) throws(ConfigError) -> [String: String] {
+        guard FileIO.exists(path) else { return [:] }
+        var values: [String: String] = [:]
+        for entry in try DotEnv.parse(try FileIO.readText(path), path: path) {
+            if let value = entry.value { values[entry.key.uppercased()] = value }
+        }
+        return values
+    }
+
     /// `KEY=value`, quoted only when python-dotenv would otherwise read the value differently.
     public static func line(_ key: String, _ value: String) -> String {
         let plain = value.unicodeScalars.allSatisfy { c in
