@@ -58,6 +58,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let s = try StationState(envFile: envFile)
+        for w in s.warnings { StderrText.write("warning: \(w)\n") }
         let now = SystemWallClock().nowMillis()
         if json {
             let j = JSONWriter()
@@ -98,9 +99,14 @@ struct InfoCommand: AsyncParsableCommand {
         commandName: "info", abstract: "Show the configuration (secrets masked), the data collected and the journal.")
 
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print the table of every configuration key (markdown) and exit.") var keys = false
     @Option(help: "The .env file to read (default: ./.env when present).") var envFile: String?
 
     func run() async throws {
+        if keys {
+            print(ConfigKey.documentation())
+            return
+        }
         let s = try StationState(envFile: envFile)
         let data = s.lake.files.filter { $0.entry.kind == "data" }
         var days: [String: (files: Int, rows: Int64, bytes: Int)] = [:]

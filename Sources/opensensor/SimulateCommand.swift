@@ -118,8 +118,5 @@ final class Progress {
 
     func finish() { if terminal { err("\n") } }
 
-    private func err(_ s: String) {
-        var text = s
-        text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
+    private func err(_ s: String) { StderrText.write(s) }
 }

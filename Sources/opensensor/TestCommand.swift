@@ -207,7 +207,6 @@ struct TestCommand: AsyncParsableCommand {
     }
 
     static func printError(_ message: String) {
-        var text = "opensensor test: " + message + "\n"
-        text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        StderrText.write("opensensor test: " + message + "\n")
     }
 }

@@ -10,19 +10,23 @@ public struct HealthSample: Sendable, Equatable {
     public var timestamp: Int64
     /// SoC temperature, °C.
     public var cpuTempC: Double?
-    /// Load averages over 1, 5 and 15 minutes (runnable + uninterruptible tasks).
+    /// Load average over 1 minute (runnable + uninterruptible tasks).
     public var cpuLoad1min: Double?
+    /// Load average over 5 minutes.
     public var cpuLoad5min: Double?
+    /// Load average over 15 minutes.
     public var cpuLoad15min: Double?
-    /// MemTotal and MemAvailable in MiB (the Python collector's "MB" is kB / 1024), and the
-    /// share of memory not available, %.
+    /// MemTotal in MiB (the Python collector's "MB" is kB / 1024).
     public var memoryTotalMB: Double?
+    /// MemAvailable in MiB.
     public var memoryAvailableMB: Double?
+    /// The share of memory not available, %.
     public var memoryPercentUsed: Double?
-    /// Size of the file system holding the output directory and the space left for unprivileged
-    /// writers, GiB (bytes / 1024³), and the share used, %.
+    /// Size of the file system holding the output directory, GiB (bytes / 1024³).
     public var diskTotalGB: Double?
+    /// Space left on it for unprivileged writers, GiB.
     public var diskFreeGB: Double?
+    /// The share of it not available to unprivileged writers, %.
     public var diskPercentUsed: Double?
     /// Link quality of the first wireless interface, % of 70 (see `HealthSampler`).
     public var wifiQualityPercent: Double?

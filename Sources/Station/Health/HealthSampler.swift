@@ -40,6 +40,8 @@ public struct HealthSampler: Sendable {
             s.wifiQualityPercent = wifi.qualityPercent
             s.wifiSSID = system.wirelessSSID(interface: wifi.interface)
         }
+        // The Python collector takes the first word of `hostname -I`, which lists addresses in
+        // getifaddrs order, IPv4 first; we take the first IPv4 address the same way, unspawned.
         s.ipAddress = system.ipv4Addresses().first { $0.isUp && !$0.isLoopback && !$0.address.hasPrefix("127.") }?.address
         if let clock = system.kernelClock() {
             (s.clockSynced, s.ntpOffsetMs) = Self.interpret(clock)

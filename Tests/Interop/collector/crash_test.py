@@ -114,5 +114,27 @@ check(n == len(stamps), f"DuckDB counts {n} rows, pyarrow {len(stamps)}")
 st = duckdb.sql(f"select distinct station from read_parquet('{out}/**/*.parquet', hive_partitioning=true)").fetchall()
 check(st == [("0190a0b0-0000-7000-8000-00000000c0de",)], f"DuckDB stations {st}")
 
+# A broken .env: a clear error naming the file and line, or the key, value and what is allowed.
+bad = os.path.join(WORK, "bad-env")
+os.makedirs(bad, exist_ok=True)
+for content, needles in [('# station\nOPENSENSOR_READ_INTERVAL=5\nOPENSENSOR_OUTPUT_DIR="unterminated\n', [".env:3", "closing"]),
+                         ("OPENSENSOR_READ_INTERVAL=500\n", ["OPENSENSOR_READ_INTERVAL=500", "1 to 60"])]:
+    with open(os.path.join(bad, ".env"), "w") as f:
+        f.write(content)
+    r = subprocess.run([BIN, "start", "--simulate", "--stop-after", "1s"], cwd=bad, capture_output=True, text=True,
+                       env={k: v for k, v in os.environ.items() if not k.startswith("OPENSENSOR_")})
+    check(r.returncode != 0 and all(n in r.stderr for n in needles), f"broken .env: exit {r.returncode}, {r.stderr.strip()!r}")
+with open(os.path.join(bad, ".env"), "w") as f:
+    f.write("OPENSENSOR_COMPRESION=zstd\n")
+r = subprocess.run([BIN, "status"], cwd=bad, capture_output=True, text=True,
+                   env={k: v for k, v in os.environ.items() if not k.startswith("OPENSENSOR_")})
+check(r.returncode == 0 and "OPENSENSOR_COMPRESSION" in r.stdout + r.stderr, f"unknown key warning: {r.stdout + r.stderr!r}")
+
+# The README's key table is the code's.
+readme = open(os.path.join(os.environ["OPENSENSOR_REPO"], "README.md"), encoding="utf-8").read()
+table = readme.split("<!-- keys:begin -->\n")[1].split("\n<!-- keys:end -->")[0]
+keys = subprocess.run([BIN, "info", "--keys"], capture_output=True, text=True).stdout.rstrip("\n")
+check(table == keys, "README's configuration table differs from `opensensor info --keys`")
+
 print(f"collector crash test: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
