@@ -167,6 +167,44 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         #expect(all.filter { $0.contains(".tmp") }.isEmpty)
     }
 
+    /// A wall clock that can be set (as NTP does after boot) while its monotonic clock runs on.
+    final class SteppingClock: WallClock, @unchecked Sendable {
+        var wall: Int64
+        var mono: Int64 = 0
+        init(wall: Int64) { self.wall = wall }
+        func nowMillis() -> Int64 { wall }
+        func monotonicMillis() -> Int64 { mono }
+        func sleep(untilMillis millis: Int64) async throws {}
+        func tick(_ ms: Int64) { wall += ms; mono += ms }
+    }
+
+    @Test func readingsBeforeTheClockIsSetAreHeldThenRestamped() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = SteppingClock(wall: 60_000)  // booted at 1970-01-01T00:01:00Z
+        let s = settings(dir)
+        let c = try Collector(board: FixedBoard(), clock: clock, settings: s, logger: quiet)
+        let board = FixedBoard()
+        var uncompensated: CPUHeatCompensator?
+        for _ in 0..<10 {
+            clock.tick(5000)
+            await c.collect(Reading(await board.read(at: Timestamp(millisecondsSinceEpoch: clock.nowMillis())), compensator: &uncompensated))
+        }
+        // Held: journaled (durable) but not filed, however many batch boundaries 1970 passed.
+        await c.flush(all: false, now: .max)
+        #expect(await c.filesWritten.isEmpty)
+        #expect(try #require(Journal.peek(directory: s.journalDirectory)).count == 10)
+        // NTP sets the clock; the next reading files everything at its true time.
+        clock.tick(5000)
+        clock.wall = Self.start + 600_000
+        await c.collect(Reading(await board.read(at: Timestamp(millisecondsSinceEpoch: clock.nowMillis())), compensator: &uncompensated))
+        await c.flush(all: true)
+        let found = try files(dir)
+        #expect(found.count == 1 && found[0].0.contains("year=2025/month=06/day=01/data_0015"))
+        #expect(found.flatMap(\.1) == (0...10).map { Self.start + 600_000 - Int64(10 - $0) * 5000 })
+        #expect(try #require(Journal.peek(directory: s.journalDirectory)).isEmpty)
+    }
+
     @Test func tornJournalTailIsDropped() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

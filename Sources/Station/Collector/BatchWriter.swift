@@ -24,9 +24,10 @@ public struct BatchWriter: Sendable {
     /// returns the file's path.
     public func write(_ entries: [Journal.Entry], boundary: Int64, journalID: UInt64) throws -> String {
         precondition(!entries.isEmpty)
-        let tag = "\(String(journalID, radix: 16)):\(entries.first!.seq)-\(entries.last!.seq)"
+        let seqs = entries.map(\.seq)
+        let tag = "\(String(journalID, radix: 16)):\(seqs.min()!)-\(seqs.max()!)"
         return try write(Reading.columns(entries.map(\.reading)), schema: LakeSchemas.sensor, prefix: "data",
-                         firstMillis: entries[0].reading.timestamp, boundary: boundary,
+                         firstMillis: entries.map(\.reading.timestamp).min()!, boundary: boundary,
                          metadata: [KeyValue(key: Self.journalKey, value: tag)])
     }
 

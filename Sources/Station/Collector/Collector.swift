@@ -19,6 +19,10 @@ public struct CollectorSettings: Sendable {
     public var compression: Compression = .snappy
     /// fsync every journal append (off only for `opensensor simulate`).
     public var durableJournal = true
+    /// Wall times before this are a clock that is not yet set (a Pi has no RTC and boots at
+    /// 1970 or at its last shutdown's time): readings taken then are held, not filed
+    /// (DESIGN.md §4.5). Any release is built after it, so no real reading is older.
+    public var clockFloor: Int64 = 1_735_689_600_000  // 2025-01-01T00:00:00Z
     /// Health metrics, sampled once a minute and written beside the readings' batches into
     /// this directory (nil: off).
     public var healthDirectory: String?
@@ -42,8 +46,11 @@ public actor Collector {
     let batchClock: BatchClock
     let journal: Journal
     var compensator: CPUHeatCompensator?
-    /// Readings journaled but not yet in a batch file, oldest first.
+    /// Readings journaled but not yet in a batch file, oldest first. Those stamped before
+    /// `clockFloor` are held there until the clock is right.
     var pending: [Journal.Entry] = []
+    /// When (monotonic ms) each held reading of this run was taken, by journal sequence.
+    var heldAt: [UInt64: Int64] = [:]
     /// Health samples not yet in a file. Kept in memory only: a crash loses at most one batch
     /// of them, which the durability rules accept for metrics that describe the moment.
     var healthPending: [HealthSample] = []
@@ -143,16 +150,47 @@ public actor Collector {
         pending.append(entry)
         readingsCollected += 1
         logger.debug("reading", metadata: ["timestamp": "\(TimeFormat.iso8601(millis: reading.timestamp))"])
+        if reading.timestamp < settings.clockFloor {
+            if heldAt.isEmpty {
+                logger.warning("the system clock is not set yet: holding readings until it is",
+                               metadata: ["clock": "\(TimeFormat.iso8601(millis: reading.timestamp))"])
+            }
+            heldAt[entry.seq] = clock.monotonicMillis()
+            return
+        }
+        if !heldAt.isEmpty { restampHeld(now: reading.timestamp) }
         flush(all: false, now: reading.timestamp)
+    }
+
+    /// The clock is right now: give the readings held while it was not their true time —
+    /// now minus how long ago (monotonic) they were taken — and journal them so.
+    func restampHeld(now: Int64) {
+        let mono = clock.monotonicMillis()
+        var changed = 0
+        for i in pending.indices {
+            guard let at = heldAt[pending[i].seq] else { continue }
+            pending[i].reading.timestamp = now - (mono - at)
+            changed += 1
+        }
+        heldAt.removeAll()
+        pending.sort { $0.reading.timestamp < $1.reading.timestamp }
+        logger.notice("the system clock is set: held readings re-stamped", metadata: ["readings": "\(changed)"])
+        do {
+            try journal.retain(pending.filter { $0.seq != 0 })
+        } catch {
+            logger.error("cannot rewrite the journal with the re-stamped readings", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Writes the batches of `pending` that are complete at `now` (or all of them).
     func flush(all: Bool, now: Int64 = .max) {
-        while let first = pending.first {
-            let boundary = batchClock.boundary(after: first.reading.timestamp)
+        // Held readings (clock not set) are never filed: they would land in 1970.
+        let floor = settings.clockFloor
+        while let earliest = pending.lazy.map(\.reading.timestamp).filter({ $0 >= floor }).min() {
+            let boundary = batchClock.boundary(after: earliest)
             guard all || boundary <= now else { return }
-            let count = pending.prefix { $0.reading.timestamp < boundary }.count
-            let batch = Array(pending.prefix(count))
+            let inBatch = { (e: Journal.Entry) in e.reading.timestamp >= floor && e.reading.timestamp < boundary }
+            let batch = pending.filter(inBatch).sorted { $0.reading.timestamp < $1.reading.timestamp }
             do {
                 let path = try batches.write(batch, boundary: boundary, journalID: journal.id)
                 filesWritten.append(path)
@@ -162,10 +200,10 @@ public actor Collector {
                              metadata: ["boundary": "\(TimeFormat.iso8601(millis: boundary))", "error": "\(error)"])
                 return
             }
-            pending.removeFirst(count)
-            if let last = batch.last(where: { $0.seq != 0 }) {
+            pending.removeAll(where: inBatch)
+            if batch.contains(where: { $0.seq != 0 }) {
                 do {
-                    try journal.remove(through: last.seq)
+                    try journal.retain(pending.filter { $0.seq != 0 })
                 } catch {
                     // The batch carries the journal tag, so a restart will not write it twice.
                     logger.error("cannot trim the journal", metadata: ["error": "\(error)"])

@@ -7,13 +7,28 @@ import Glibc
 /// `--speed` runs a virtual clock and tests never wait.
 public protocol WallClock: Sendable {
     func nowMillis() -> Int64
+    /// A clock that never jumps (time since boot): measures how long ago a reading was taken
+    /// when the wall clock was not yet right (DESIGN.md §4.5).
+    func monotonicMillis() -> Int64
     /// Sleeps until `millis` (returns at once if it has passed); throws when cancelled.
     func sleep(untilMillis millis: Int64) async throws
+}
+
+extension WallClock {
+    /// Virtual clocks never jump unless told to: their monotonic time is their wall time.
+    public func monotonicMillis() -> Int64 { nowMillis() }
 }
 
 /// The system's real-time clock.
 public struct SystemWallClock: WallClock {
     public init() {}
+
+    /// CLOCK_BOOTTIME: keeps counting through suspend, never set by NTP or a user.
+    public func monotonicMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
 
     public func nowMillis() -> Int64 {
         var ts = timespec()
