@@ -71,12 +71,11 @@ struct SimulateCommand: AsyncParsableCommand {
         var totalReadings = 0, totalFiles = 0
         for i in 0..<stations {
             let station = stations == 1 ? (config.stationID ?? UUIDv7.generate()) : UUIDv7.generate()
-            var settings = CollectorSettings(station: station, outputDirectory: config.outputDirectory)
-            settings.readIntervalSeconds = config.readInterval
-            settings.batchDurationSeconds = config.batchDuration
+            var settings = CollectorSettings(config, station: station)
+            // No warm-up, no health samples of this machine, no fsync per reading: the data is
+            // made again from the seed at will.
             settings.warmupReadings = 0
-            settings.compensationFactor = config.temperatureCompensationEnabled ? config.temperatureCompensationFactor : nil
-            settings.compression = config.compression
+            settings.healthDirectory = nil
             settings.durableJournal = false
             // The clock starts just before `from`, so the first reading is at `from`.
             let collector = try Collector(board: SimulatedBoard(seed: seed + UInt64(i)), clock: VirtualWallClock(start: start - 1),

@@ -97,13 +97,7 @@ struct StartCommand: AsyncParsableCommand {
             : ScaledWallClock(start: start.flatMap(CSVImport.parseTimestamp) ?? SystemWallClock().nowMillis(), speed: speed)
         let stopAt = stopAfter.flatMap(Self.parseDuration).map { clock.nowMillis() + $0 }
 
-        var settings = CollectorSettings(station: station!, outputDirectory: config.outputDirectory)
-        settings.readIntervalSeconds = config.readInterval
-        settings.batchDurationSeconds = config.batchDuration
-        settings.warmupReadings = config.warmupReadings
-        settings.compensationFactor = config.temperatureCompensationEnabled ? config.temperatureCompensationFactor : nil
-        settings.compression = config.compression
-        settings.healthDirectory = config.healthEnabled ? config.healthDirectory : nil
+        let settings = CollectorSettings(config, station: station!)
         let collector: Collector
         do {
             collector = try Collector(board: board, clock: clock, settings: settings, logger: logger)

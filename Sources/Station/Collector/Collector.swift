@@ -32,6 +32,17 @@ public struct CollectorSettings: Sendable {
         self.outputDirectory = outputDirectory
     }
 
+    /// The settings a configuration gives, for `station`.
+    public init(_ config: StationConfig, station: String) {
+        self.init(station: station, outputDirectory: config.outputDirectory)
+        readIntervalSeconds = config.readInterval
+        batchDurationSeconds = config.batchDuration
+        warmupReadings = config.warmupReadings
+        compensationFactor = config.temperatureCompensationEnabled ? config.temperatureCompensationFactor : nil
+        compression = config.compression
+        healthDirectory = config.healthEnabled ? config.healthDirectory : nil
+    }
+
     /// Where the journal lives: inside the output directory, in a folder the lake layout (and
     /// so sync) never matches; one per station, so simulated stations can share an output.
     public var journalDirectory: String { outputDirectory + "/.opensensor/" + station }
@@ -112,8 +123,9 @@ public actor Collector {
     }
 
     /// Takes a health sample on the first tick of each minute; writes the batches it closes.
+    /// None while the clock is not set: a sample describes its moment, which is then unknown.
     func sampleHealth(at t: Int64) {
-        guard let sampler = healthSampler, lastHealthMinute != t / 60_000 else { return }
+        guard let sampler = healthSampler, t >= settings.clockFloor, lastHealthMinute != t / 60_000 else { return }
         healthPending.append(sampler.sample(at: t))
         lastHealthMinute = t / 60_000
         flushHealth(all: false, now: t)
