@@ -130,6 +130,25 @@ r = subprocess.run([BIN, "status"], cwd=bad, capture_output=True, text=True,
                    env={k: v for k, v in os.environ.items() if not k.startswith("OPENSENSOR_")})
 check(r.returncode == 0 and "OPENSENSOR_COMPRESSION" in r.stdout + r.stderr, f"unknown key warning: {r.stdout + r.stderr!r}")
 
+# setup --non-interactive: keeps comments and unknown lines, changes only what it answers,
+# mode 0600, a UUIDv7 station id; and what it writes is what start reads.
+sd = os.path.join(WORK, "setup")
+os.makedirs(sd, exist_ok=True)
+with open(os.path.join(sd, ".env"), "w") as f:
+    f.write("# my station\nMY_OWN=1\nOPENSENSOR_READ_INTERVAL=10\n")
+clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENSENSOR_")}
+r = subprocess.run([BIN, "setup", "--non-interactive", "--compression", "zstd"], cwd=sd, capture_output=True, text=True, env=clean)
+text = open(os.path.join(sd, ".env")).read()
+sid = re.search(r"^OPENSENSOR_STATION_ID=(\S+)$", text, re.M)
+check(r.returncode == 0 and text.startswith("# my station\nMY_OWN=1\nOPENSENSOR_READ_INTERVAL=10\n")
+      and "OPENSENSOR_COMPRESSION=zstd" in text and sid is not None, f"setup wrote {text!r} ({r.stderr.strip()})")
+check(oct(os.stat(os.path.join(sd, ".env")).st_mode & 0o777) == "0o600", "setup: .env is not mode 0600")
+check(sid is not None and re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", sid.group(1)) is not None,
+      f"setup: station id {sid and sid.group(1)} is not a UUIDv7")
+info = json.loads(subprocess.run([BIN, "info", "--json"], cwd=sd, capture_output=True, text=True, env=clean).stdout)
+check(info["configuration"]["OPENSENSOR_COMPRESSION"] == "zstd:3" and info["configuration"]["OPENSENSOR_READ_INTERVAL"] == "10",
+      f"info after setup: {info['configuration']}")
+
 # The README's key table is the code's.
 readme = open(os.path.join(os.environ["OPENSENSOR_REPO"], "README.md"), encoding="utf-8").read()
 table = readme.split("<!-- keys:begin -->\n")[1].split("\n<!-- keys:end -->")[0]
