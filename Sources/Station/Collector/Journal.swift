@@ -144,12 +144,8 @@ public final class Journal {
         return entry.seq
     }
 
-    /// Drops the entries whose sequence number is `seq` or lower (their batch file is durable).
-    public func remove(through seq: UInt64) throws(JournalError) {
-        try rewrite(keeping: entries.filter { $0.seq > seq })
-    }
-
-    /// Keeps only `entries` (a subset of what the journal holds).
+    /// Keeps only `entries` — what is still pending once a batch file is durable, or the
+    /// re-stamped readings once the clock is set.
     public func retain(_ entries: [Entry]) throws(JournalError) {
         try rewrite(keeping: entries)
     }
