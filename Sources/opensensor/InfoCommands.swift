@@ -18,12 +18,8 @@ struct StationState {
     /// the readings its journal holds (collected, not yet in a file).
     let journals: [(station: String, pid: Int32?, pending: [Journal.Entry])]
 
-    init(envFile: String?) throws {
-        do {
-            (config, warnings) = try StationConfig.load(environment: ProcessEnvironment.all(), envFile: envFile, overrides: [:])
-        } catch {
-            throw CLIError("configuration: \(error)")
-        }
+    init(_ options: ConfigOptions) throws {
+        (config, warnings) = try options.load()
         lake = LakeScan(root: config.outputDirectory)
         var journals: [(String, Int32?, [Journal.Entry])] = []
         let base = config.outputDirectory + "/.opensensor"
@@ -54,10 +50,10 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status", abstract: "Is a collector running here, and when did it last read and write?")
 
     @Flag(help: "Print JSON.") var json = false
-    @Option(help: "The .env file to read (default: ./.env when present).") var envFile: String?
+    @OptionGroup var configOptions: ConfigOptions
 
     func run() async throws {
-        let s = try StationState(envFile: envFile)
+        let s = try StationState(configOptions)
         for w in s.warnings { StderrText.write("warning: \(w)\n") }
         let now = SystemWallClock().nowMillis()
         if json {
@@ -100,14 +96,14 @@ struct InfoCommand: AsyncParsableCommand {
 
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print the table of every configuration key (markdown) and exit.") var keys = false
-    @Option(help: "The .env file to read (default: ./.env when present).") var envFile: String?
+    @OptionGroup var configOptions: ConfigOptions
 
     func run() async throws {
         if keys {
             print(ConfigKey.documentation())
             return
         }
-        let s = try StationState(envFile: envFile)
+        let s = try StationState(configOptions)
         let data = s.lake.files.filter { $0.entry.kind == "data" }
         var days: [String: (files: Int, rows: Int64, bytes: Int)] = [:]
         for f in data {

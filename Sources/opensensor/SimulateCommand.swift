@@ -39,8 +39,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the first station (the others take the next seeds).")
     var seed: UInt64 = 1
 
-    @Option(help: "The .env file to read (default: ./.env when present).")
-    var envFile: String?
+    @OptionGroup var configOptions: ConfigOptions
 
     func validate() throws {
         guard CSVImport.parseTimestamp(from) != nil else { throw ValidationError("--from: expected an ISO-8601 UTC time, got '\(from)'") }
@@ -51,13 +50,7 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (config, warnings): (StationConfig, [String])
-        do {
-            (config, warnings) = try StationConfig.load(environment: ProcessEnvironment.all(), envFile: envFile,
-                                                        overrides: ["OPENSENSOR_OUTPUT_DIR": output])
-        } catch {
-            throw CLIError("configuration: \(error)")
-        }
+        let (config, warnings) = try configOptions.load(overrides: ["OPENSENSOR_OUTPUT_DIR": output])
         var logger = LogSetup.bootstrapOnce(level: config.logLevel)
         // Batch lines and the simulated board's faults would drown a long simulation: errors
         // only, and a progress line per station.

@@ -42,8 +42,7 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "Output directory (overrides OPENSENSOR_OUTPUT_DIR).")
     var output: String?
 
-    @Option(help: "The .env file to read (default: ./.env when present).")
-    var envFile: String?
+    @OptionGroup var configOptions: ConfigOptions
 
     @Option(help: "Seed of the simulated board.")
     var seed: UInt64 = 1
@@ -61,19 +60,14 @@ struct StartCommand: AsyncParsableCommand {
     func run() async throws {
         var overrides: [String: String] = [:]
         if let output { overrides["OPENSENSOR_OUTPUT_DIR"] = output }
-        let (config, warnings): (StationConfig, [String])
-        do {
-            (config, warnings) = try StationConfig.load(environment: ProcessEnvironment.all(), envFile: envFile, overrides: overrides)
-        } catch {
-            throw CLIError("configuration: \(error)")
-        }
+        let (config, warnings) = try configOptions.load(overrides: overrides)
         let logger = LogSetup.bootstrapOnce(level: config.logLevel, directory: config.logDirectory)
         for w in warnings { logger.warning("\(w)") }
 
         var station = config.stationID
         if station == nil {
             let id = UUIDv7.generate()
-            let path = envFile ?? ".env"
+            let path = configOptions.envFile ?? ".env"
             do {
                 try EnvFileWriter.update(path: path, settings: [(key: "OPENSENSOR_STATION_ID", value: id)])
                 logger.notice("no OPENSENSOR_STATION_ID: generated one and saved it", metadata: ["station": "\(id)", "file": "\(path)"])
@@ -138,20 +132,6 @@ struct StartCommand: AsyncParsableCommand {
         }
         guard let n = Double(number), n > 0, n.isFinite else { return nil }
         return Int64(n * Double(unit))
-    }
-}
-
-enum ProcessEnvironment {
-    /// The process environment as a dictionary.
-    static func all() -> [String: String] {
-        var out: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return out
     }
 }
 

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Station
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--env-file`, and loading the configuration the way every command that reads it does.
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "The .env file to read (default: ./.env when present).")
+    var envFile: String?
+
+    /// Flags (`overrides`, by key) over the environment over the .env file over the defaults.
+    func load(overrides: [String: String] = [:]) throws -> (StationConfig, warnings: [String]) {
+        do {
+            return try StationConfig.load(environment: ProcessEnvironment.all(), envFile: envFile, overrides: overrides)
+        } catch {
+            throw CLIError("configuration: \(error)")
+        }
+    }
+}
+
+enum ProcessEnvironment {
+    /// The process environment as a dictionary.
+    static func all() -> [String: String] {
+        var out: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return out
+    }
+}
