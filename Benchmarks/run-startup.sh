@@ -14,14 +14,18 @@ if [[ ! -x $venv/bin/opensensor ]]; then
 fi
 swift build -c release --static-swift-stdlib --product opensensor >/dev/null
 measure() {  # prints the median wall time (ms) and median peak RSS (KiB) of RUNS runs of "$@"
-    local out; out=$(mktemp)
+    local out times rss
+    out=$(mktemp); times=$(mktemp); rss=$(mktemp)
     for _ in $(seq "$runs"); do
         local t0 t1; t0=$(date +%s%N)
         /usr/bin/time -f "%M" -o "$out" "$@" >/dev/null 2>&1
         t1=$(date +%s%N)
-        echo "$(( (t1 - t0) / 1000 )) $(tail -1 "$out")"
-    done | awk '{t[NR]=$1/1000; m[NR]=$2} END {asort(t); asort(m); printf "%.1f %d\n", t[int((NR+1)/2)], m[int((NR+1)/2)]}'
-    rm -f "$out"
+        echo "$(( (t1 - t0) / 1000 ))" >> "$times"
+        tail -1 "$out" >> "$rss"
+    done
+    local mid=$(( (runs + 1) / 2 ))
+    echo "$(sort -n "$times" | sed -n "${mid}p" | awk '{printf "%.1f", $1 / 1000}') $(sort -n "$rss" | sed -n "${mid}p")"
+    rm -f "$out" "$times" "$rss"
 }
 read -r ours_ms ours_kb < <(measure .build/release/opensensor --version)
 read -r py_ms py_kb < <(measure "$venv/bin/opensensor" --version)
