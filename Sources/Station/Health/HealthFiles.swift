@@ -25,21 +25,7 @@ struct HealthFiles: Sendable {
 
     /// The text of a file, or nil if it is missing, unreadable, larger than `limit` or not UTF-8.
     func text(_ absolute: String, limit: Int = 64 * 1024) -> String? {
-        let fd = open(path(absolute), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if bytes.count > limit { return nil }
-        }
+        guard let bytes = try? FileIO.readBytes(path(absolute), limit: limit) else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }
 

@@ -1,6 +1,7 @@
-// The few file operations configuration needs, on plain POSIX calls: reading a `.env` file and
-// replacing it atomically (temporary file, fsync, rename, fsync of the folder — DESIGN.md §4's
-// rule for batch files applies to credentials too).
+// The few whole-file operations the Station target needs, on plain POSIX calls: reading a file
+// (the journal, a `.env` file, small kernel files) and replacing a `.env` file atomically
+// (temporary file, fsync, rename, fsync of the folder — DESIGN.md §4's rule for batch files
+// applies to credentials too).
 
 #if canImport(Glibc)
 import Glibc
@@ -19,10 +20,17 @@ enum FileIO {
         String(cString: strerror(errno))
     }
 
-    /// Reads a whole file as UTF-8 (invalid bytes become U+FFFD, never a crash).
-    static func readText(_ path: String) throws(ConfigError) -> String {
+    /// Why a whole-file read failed.
+    enum ReadFailure: Error {
+        case system(operation: String, errno: Int32)
+        case tooLarge(limit: Int)
+    }
+
+    /// Reads a whole file until end of file (/proc files report a size of 0), retrying EINTR,
+    /// refusing files of more than `limit` bytes.
+    static func readBytes(_ path: String, limit: Int = .max) throws(ReadFailure) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: path, operation: "open", reason: reason()) }
+        guard fd >= 0 else { throw .system(operation: "open", errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
@@ -30,14 +38,28 @@ enum FileIO {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .io(path: path, operation: "read", reason: reason())
+                throw .system(operation: "read", errno: errno)
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
-            // A configuration file is small; refuse to slurp something that is not one.
-            if bytes.count > 1 << 20 { throw .io(path: path, operation: "read", reason: "larger than 1 MiB") }
+            if bytes.count > limit { throw .tooLarge(limit: limit) }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
+    }
+
+    /// Reads a whole file as UTF-8 (invalid bytes become U+FFFD, never a crash).
+    static func readText(_ path: String) throws(ConfigError) -> String {
+        do {
+            // A configuration file is small; refuse to slurp something that is not one.
+            return String(decoding: try readBytes(path, limit: 1 << 20), as: UTF8.self)
+        } catch {
+            switch error {
+            case .system(let operation, let code):
+                throw .io(path: path, operation: operation, reason: String(cString: strerror(code)))
+            case .tooLarge:
+                throw .io(path: path, operation: "read", reason: "larger than 1 MiB")
+            }
+        }
     }
 
     /// Replaces `path` with `text` atomically, leaving the file with `mode`.
