@@ -243,6 +243,15 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         _ = first
     }
 
+    @Test func aJournalThatCannotBeReadIsAnErrorNotOverwritten() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A directory where the journal file should be: open succeeds, read fails (EISDIR).
+        try FileManager.default.createDirectory(atPath: dir + "/readings.journal/keep", withIntermediateDirectories: true)
+        #expect { _ = try Journal(directory: dir) } throws: { "\($0)".contains("read failed") }
+        #expect(FileManager.default.fileExists(atPath: dir + "/readings.journal/keep"))
+    }
+
     @Test func namesAreNeverReused() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -52,7 +52,18 @@ public final class Journal {
         self.path = path
         self.durable = durable
         try Self.makeDirectory(directory)
-        let existing = Self.readAll(path)
+        // Only a missing journal starts anew: one that exists but cannot be read is an error,
+        // never overwritten (it may hold readings).
+        var existing: [UInt8]?
+        do {
+            existing = try FileIO.readBytes(path)
+        } catch {
+            switch error {
+            case .system(_, let code) where code == ENOENT: existing = nil
+            case .system(let operation, let code): throw JournalError(path: path, operation: operation, errno: code)
+            case .tooLarge: throw JournalError(path: path, operation: "read", errno: EFBIG)  // no limit was set
+            }
+        }
         if let existing, existing.count >= Self.headerSize, let header = Self.parseHeader(existing) {
             id = header.id
             nextSeq = header.nextSeq
