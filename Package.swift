@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "opensensor",
             dependencies: [
-                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "Station",
+                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "Station", "ObjectStore", "S3ObjectStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "HALTestingTests", dependencies: ["HAL", "HALTesting"], swiftSettings: strict),
         .testTarget(name: "LinuxHALTests", dependencies: ["HAL", "LinuxHAL", "CLinuxShims"], swiftSettings: strict),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "HALTesting"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "StationTests", dependencies: ["Station", "Lake", "Parquet", "Drivers", "HAL", "HALTesting"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "StationTests", dependencies: ["Station", "Lake", "Parquet", "Drivers", "HAL", "HALTesting", "ObjectStore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"], swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4"], swiftSettings: strict),

@@ -21,6 +21,31 @@ measure() {  # label, command...: prints CPU (user+sys) ms and peak RSS MiB
     printf '%-44s %9.0f ms CPU %8.1f MiB peak RSS\n' "$label" "$(echo "($u+$s)*1000" | bc -l)" "$(echo "$m/1024" | bc -l)"
 }
 measure "start --simulate --speed $speed, 1 h" "$bin" start --simulate --speed "$speed" --start 2025-06-01T00:00:00Z --stop-after 1h
+# With sync on (DESIGN.md §7 "RSS while collecting (sync on)"): moto_server from the peers venv
+# on loopback receives the batches at start, every 15 virtual minutes and at shutdown.
+py=$OLDPWD/.venv/bin/python
+if [[ -x $OLDPWD/.venv/bin/moto_server ]]; then
+    port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$OLDPWD/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >moto.log 2>&1 &
+    moto=$!
+    trap 'kill $moto 2>/dev/null; rm -rf "$work"' EXIT
+    "$py" -c "
+import time, boto3
+for _ in range(100):
+    try:
+        boto3.client('s3', endpoint_url='http://127.0.0.1:$port', aws_access_key_id='k', aws_secret_access_key='s', region_name='us-east-1').create_bucket(Bucket='bench'); break
+    except Exception: time.sleep(0.2)"
+    OPENSENSOR_SYNC_ENABLED=true OPENSENSOR_STORAGE_PROVIDER=minio OPENSENSOR_STORAGE_ENDPOINT=http://127.0.0.1:$port \
+    OPENSENSOR_STORAGE_BUCKET=bench OPENSENSOR_AWS_ACCESS_KEY_ID=k OPENSENSOR_AWS_SECRET_ACCESS_KEY=s \
+        measure "start --simulate --speed $speed, 1 h, sync on" "$bin" start --simulate --speed "$speed" --start 2025-06-02T00:00:00Z --stop-after 1h --output synced
+    uploaded=$("$py" -c "
+import boto3
+c = boto3.client('s3', endpoint_url='http://127.0.0.1:$port', aws_access_key_id='k', aws_secret_access_key='s', region_name='us-east-1')
+print(sum(1 for page in c.get_paginator('list_objects_v2').paginate(Bucket='bench') for _ in page.get('Contents', [])))")
+    echo "  (sync on: $uploaded objects in the bucket; $(find synced -name '*.parquet' | wc -l) local batch files)"
+else
+    echo "(no .venv/bin/moto_server: run scripts/test once to measure with sync on)"
+fi
 measure "simulate, 1 h (720 readings, 4 batches)" "$bin" simulate --output sim-h --from 2025-06-01T00:00:00Z --to 2025-06-01T01:00:00Z
 measure "simulate, 1 day (17,280 readings, 96 batches)" "$bin" simulate --output sim-d --from 2025-06-01T00:00:00Z --days 1
 measure "simulate, 30 days" "$bin" simulate --output sim-m --from 2025-06-01T00:00:00Z --days 30

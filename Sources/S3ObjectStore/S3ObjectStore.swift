@@ -60,9 +60,19 @@ public final class S3ObjectStore: ObjectStore {
         var headers: [(name: String, value: String)] = [("Content-MD5", Data(md5).base64EncodedString())]
         headers += conditionalHeaders(mode)
         let payload = AWSSigner.PayloadHash.of(bytes)
+        var answerLost = false
         return try await retrier.run { attempt in
+            // Without a condition the server would store a resent body a second time. When the
+            // last attempt got no answer (a reset, a timeout), it may have been stored: one HEAD
+            // looks first, so an upload is written once. (Conditional puts learn it from the
+            // server's refusal, below; an answered failure stored nothing.)
+            if answerLost, mode == .overwrite, try await ourEarlierAttemptLanded(path, eTag: md5Hex) {
+                return PutResult(eTag: md5Hex)
+            }
+            answerLost = true
             let response = try await send(
                 "PUT", key: path.rawValue, headers: headers, body: bytes, payload: payload, operation: "PUT")
+            answerLost = false
             if response.status == 200 {
                 let eTag = unquote(response.header("ETag"))
                 if let eTag, isPlainMD5(eTag), eTag != md5Hex {

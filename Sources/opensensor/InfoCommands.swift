@@ -26,7 +26,8 @@ struct StationState {
         if let dir = opendir(base) {
             while let ent = readdir(dir) {
                 let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                guard !name.hasPrefix(".") else { continue }
+                // `sync` holds the sync ledgers, not a station's journal.
+                guard !name.hasPrefix("."), name != "sync" else { continue }
                 let path = base + "/" + name
                 journals.append((name, Journal.lockHolder(directory: path), Journal.peek(directory: path) ?? []))
             }
@@ -43,6 +44,13 @@ struct StationState {
 
     var lastBatch: LakeFile? { lake.files.filter { $0.entry.kind == "data" }.max { $0.modified < $1.modified } }
     var running: [(String, Int32)] { journals.compactMap { j in j.pid.map { (j.station, $0) } } }
+
+    var syncSummary: String {
+        let s = config.sync
+        guard s.enabled else { return "disabled" }
+        let prefix = s.storage.prefix.map { "/" + $0 } ?? ""
+        return "every \(s.intervalMinutes) min to \(s.storage.provider.rawValue) bucket \(s.storage.bucket ?? "(none set)")\(prefix)"
+    }
 }
 
 struct StatusCommand: AsyncParsableCommand {
@@ -64,7 +72,7 @@ struct StatusCommand: AsyncParsableCommand {
                 j.field("last_reading") { j.string(s.lastReading.map(TimeFormat.iso8601)) }
                 j.field("last_batch_file") { j.string(s.lastBatch?.path) }
                 j.field("pending_readings") { j.number(s.journals.reduce(0) { $0 + $1.pending.count }) }
-                j.field("sync") { j.string(s.config.sync.enabled ? "enabled, not yet run by this version" : "disabled") }
+                j.field("sync") { j.string(s.syncSummary) }
             }
             print(j.out)
             return
@@ -78,7 +86,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         print("last batch:    \(s.lastBatch?.path ?? "none")")
         print("in journal:    \(s.journals.reduce(0) { $0 + $1.pending.count }) readings not yet in a file")
-        print("sync:          \(s.config.sync.enabled ? "enabled (sync is not part of this version yet)" : "disabled")")
+        print("sync:          \(s.syncSummary)" + (s.config.sync.enabled ? " ('opensensor sync --dry-run' lists what waits)" : ""))
     }
 
     static func age(_ ms: Int64) -> String {

@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Lake
 import Parquet
 
@@ -6,7 +11,7 @@ struct ParquetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parquet",
         abstract: "Write and inspect Parquet files of the lake's schemas.",
-        subcommands: [Write.self, Inspect.self])
+        subcommands: [Write.self, Inspect.self, Cat.self])
 
     struct Write: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -76,6 +81,83 @@ struct ParquetCommand: AsyncParsableCommand {
                 throw CLIError("\(file): \(error)")
             }
             print(json ? Inspection(meta, fileSize: bytes.count).json() : Inspection(meta, fileSize: bytes.count).text())
+        }
+    }
+}
+
+extension ParquetCommand {
+    struct Cat: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every row of a Parquet file as CSV or JSON lines.",
+            discussion: """
+                CSV: a header of column names; timestamps in ISO-8601 UTC with milliseconds; FLOAT and DOUBLE \
+                in the shortest text that reads back to the same value (NaN, Infinity, -Infinity); booleans \
+                true/false; strings quoted per RFC 4180 when needed; null as an empty cell. `parquet write` \
+                reads it back exactly. JSON: one object per line, null as null, NaN and infinities as strings. \
+                The file is read one row group at a time.
+                """)
+
+        @Argument(help: "The Parquet file.")
+        var file: String
+
+        @Option(help: "Columns to print, comma-separated, in that order (default: all).")
+        var columns: String?
+
+        @Option(help: "csv or json.")
+        var format: String = "csv"
+
+        func run() async throws {
+            guard let format = RowTextFormat(rawValue: format.lowercased()) else {
+                throw ValidationError("--format: unknown format '\(self.format)'; expected csv or json")
+            }
+            do {
+                let reader = try ParquetFileReader(path: file)
+                let selected = try columns.map { list throws(ParquetReadError) in
+                    try reader.columns(named: list.split(separator: ",").map { String($0).trimmingSpaces })
+                } ?? reader.columns
+                let formatter = RowFormatter(columns: selected, format: format)
+                var out = formatter.header ?? ""
+                // Flushed every few thousand rows, so output streams and memory stays bounded
+                // by one row group's values.
+                let step = 4096
+                for g in 0..<reader.rowGroupCount {
+                    let values = try reader.readRowGroup(g, columns: selected.map(\.index))
+                    let rows = reader.rowCount(ofRowGroup: g)
+                    for start in stride(from: 0, to: rows, by: step) {
+                        formatter.appendRows(values, rows: start..<min(rows, start + step), to: &out)
+                        StandardOutput.put(out)
+                        out.removeAll(keepingCapacity: true)
+                    }
+                }
+                StandardOutput.put(out)
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
+/// Unbuffered-enough writes of large text to standard output.
+enum StandardOutput {
+    static func put(_ text: String) {
+        guard !text.isEmpty else { return }
+        var text = text
+        text.withUTF8 { buf in
+            var done = 0
+            while done < buf.count {
+                let n = write(1, buf.baseAddress! + done, buf.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                done += n
+            }
         }
     }
 }

@@ -22,8 +22,9 @@ struct StartCommand: AsyncParsableCommand {
             Reads the board every OPENSENSOR_READ_INTERVAL seconds, journals each reading on disk \
             before it counts, and writes a batch at every multiple of OPENSENSOR_BATCH_DURATION \
             since midnight UTC into <output>/station=<id>/year=…/month=…/day=…/data_HHMM.parquet. \
-            SIGTERM or SIGINT writes the open batch and exits 0; a restart writes out whatever the \
-            journal still holds. Without OPENSENSOR_STATION_ID a UUIDv7 is generated and saved to \
+            SIGTERM or SIGINT writes the open batch, runs a last sync (at most 30 s) and exits 0; a \
+            restart writes out whatever the journal still holds. With OPENSENSOR_SYNC_ENABLED, new \
+            files are uploaded at start and every OPENSENSOR_SYNC_INTERVAL_MINUTES (see 'sync'). Without OPENSENSOR_STATION_ID a UUIDv7 is generated and saved to \
             the .env file.
             """)
 
@@ -94,7 +95,10 @@ struct StartCommand: AsyncParsableCommand {
         let settings = CollectorSettings(config, station: station!)
         let collector: Collector
         do {
-            collector = try Collector(board: board, clock: clock, settings: settings, logger: logger)
+            let watchdog = ServiceWatchdog.fromEnvironment(
+                ProcessEnvironment.all(), readIntervalSeconds: config.readInterval, batchDurationSeconds: config.batchDuration,
+                logger: logger)
+            collector = try Collector(board: board, clock: clock, settings: settings, logger: logger, watchdog: watchdog)
         } catch {
             throw CLIError("cannot open the journal: \(error)")
         }
@@ -102,6 +106,25 @@ struct StartCommand: AsyncParsableCommand {
             "station": "\(station!)", "output": "\(config.outputDirectory)", "board": "\(simulate ? "simulated" : "Enviro+")",
             "interval_s": "\(config.readInterval)", "batch_s": "\(config.batchDuration)", "speed": "\(speed)",
         ])
+
+        // Sync runs beside the collector, never in its way; a storage problem is logged and
+        // collection goes on (DESIGN.md §5).
+        var autoSync: AutoSync?
+        var syncTargets: [SyncTarget] = []
+        do {
+            syncTargets = try await SyncTarget.all(config, requireEnabled: true, includeHealth: config.healthEnabled, logger: logger)
+            if !syncTargets.isEmpty {
+                autoSync = AutoSync(
+                    jobs: syncTargets.map { AutoSync.Job(label: $0.label, engine: $0.engine, intervalMinutes: $0.intervalMinutes) },
+                    clock: clock, logger: logger)
+                for t in syncTargets {
+                    logger.info("auto-sync on", metadata: ["data": "\(t.label)", "to": "\(t.destination)", "every_min": "\(t.intervalMinutes)"])
+                }
+            }
+        } catch {
+            logger.error("auto-sync is off: \(error); collecting anyway")
+        }
+        let syncTask = autoSync.map { sync in Task { await sync.run() } }
 
         let task = Task { await collector.run(stopAt: stopAt) }
         let signals = [SIGTERM, SIGINT].map { sig -> any DispatchSourceSignal in
@@ -117,9 +140,19 @@ struct StartCommand: AsyncParsableCommand {
         await task.value
         signals.forEach { $0.cancel() }
         await board.shutdown()
+        if let autoSync, let syncTask {
+            syncTask.cancel()
+            _ = await syncTask.value
+            // The batch just flushed goes up too, within a bound systemd's stop timeout allows.
+            await autoSync.finalSync(timeoutMillis: Self.finalSyncTimeoutMillis)
+        }
+        for t in syncTargets { try? await t.store.shutdown() }
         let (readings, files) = await (collector.readingsCollected, collector.filesWritten.count)
         logger.info("stopped", metadata: ["readings": "\(readings)", "files": "\(files)"])
     }
+
+    /// systemd waits 90 s for a service to stop by default; the flush comes first.
+    static let finalSyncTimeoutMillis: Int64 = 30_000
 
     /// Milliseconds of `90s`, `15m`, `2h`, `1d` or plain seconds.
     static func parseDuration(_ text: String) -> Int64? {

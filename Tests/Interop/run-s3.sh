@@ -202,4 +202,28 @@ for r in rows:
     assert r[4] == 180 and r[5] == 20.0, r
 assert [int(r[3]) for r in rows] == [30, 31], rows
 PYEOF
+
+# --- `opensensor sync` and auto-sync, the release binary end to end ---------------------------
+BIN=${OPENSENSOR_BIN:?OPENSENSOR_BIN must name the release binary}
+SYNC_BUCKET=opensensor-sync-$RANDOM
+mkdir -p "$WORK/sync-moto" "$WORK/sync-swift"
+"$PY" "$HERE/s3/check_sync.py" "$BIN" "$WORK/sync-moto" "http://127.0.0.1:$MOTO_PORT" "http://127.0.0.1:$MP" \
+    "$WORK/moto-proxy.json" test test "$SYNC_BUCKET" moto || die "opensensor sync against moto_server"
+"$PY" "$HERE/s3/check_sync.py" "$BIN" "$WORK/sync-swift" "$SWIFT" "http://127.0.0.1:$SP" \
+    "$WORK/swift-proxy.json" test:tester testing "$SYNC_BUCKET" swift || die "opensensor sync against OpenStack Swift"
+"$DVENV/bin/python" - "${port[proxy]}" "$SYNC_BUCKET" "$WORK/sync-swift/lake" <<'PYEOF' || die "DuckDB httpfs could not read the synced lake"
+import glob, os, sys
+import duckdb, duckdb_extension_httpfs
+port, bucket, local = sys.argv[1:4]
+ext = glob.glob(os.path.join(os.path.dirname(duckdb_extension_httpfs.__file__), "extensions", "*", "httpfs.duckdb_extension"))
+con = duckdb.connect()
+con.execute(f"LOAD '{ext[0]}'")
+con.execute(f"CREATE SECRET s (TYPE s3, KEY_ID 'test:tester', SECRET 'testing', REGION 'us-east-1', "
+            f"ENDPOINT '127.0.0.1:{port}', URL_STYLE 'path', USE_SSL false)")
+q = "SELECT station, year, month, day, count(*), min(timestamp), max(timestamp), round(avg(temperature), 6) FROM read_parquet('{}', hive_partitioning=true) GROUP BY ALL ORDER BY ALL"
+remote = con.execute(q.format(f"s3://{bucket}/sync-swift/**/*.parquet")).fetchall()
+here = con.execute(q.format(f"{local}/**/*.parquet")).fetchall()
+print("  [s3] DuckDB httpfs read the synced lake:", [(r[3], r[4]) for r in remote])
+assert remote == here and len(remote) == 3, (remote, here)
+PYEOF
 say "passed"

@@ -43,18 +43,32 @@ import Testing
 
     @Test func transientFailuresAreRetriedWithBackoff() async throws {
         let clock = InstantClock()
-        let (store, transport) = makeStore(clock: clock) { _, index in
+        let (store, transport) = makeStore(clock: clock) { request, index in
             switch index {
             case 0: S3HTTPResponse(status: 503, body: xmlError("SlowDown", "Please reduce your request rate."))
             case 1: throw URLError(.networkConnectionLost)
+            case 2 where request.method == "HEAD": S3HTTPResponse(status: 404)
             default: S3HTTPResponse(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")])
             }
         }
         try await store.put(try ObjectPath("k"), bytes: hello)
-        #expect(transport.requests.count == 3)
+        // An answered failure is simply resent; after a lost answer a HEAD looks first.
+        #expect(transport.requests.map(\.method) == ["PUT", "PUT", "HEAD", "PUT"])
         #expect(clock.sleeps == [.milliseconds(100), .milliseconds(200)])  // half of 200 ms, 400 ms (FixedRandom 0.5)
         // Each attempt is signed afresh (same fixed clock here, so same signature).
-        #expect(Set(transport.requests.map { $0.header("Authorization") ?? "" }).count == 1)
+        let puts = transport.requests.filter { $0.method == "PUT" }
+        #expect(Set(puts.map { $0.header("Authorization") ?? "" }).count == 1)
+    }
+
+    @Test func aPutWhoseAnswerWasLostButLandedIsNotSentAgain() async throws {
+        let (store, transport) = makeStore { request, index in
+            if index == 0 { throw URLError(.networkConnectionLost) }
+            #expect(request.method == "HEAD")
+            return S3HTTPResponse(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\""), ("Content-Length", "5")])
+        }
+        let result = try await store.put(try ObjectPath("k"), bytes: hello)
+        #expect(result.eTag == "5d41402abc4b2a76b9719d911017c592")
+        #expect(transport.requests.map(\.method) == ["PUT", "HEAD"])
     }
 
     @Test func givingUpKeepsTheProviderCodeAndMessage() async throws {

@@ -167,6 +167,51 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         #expect(all.filter { $0.contains(".tmp") }.isEmpty)
     }
 
+    /// A wall clock that NTP or a user steps at given monotonic times, sleeping as the system's
+    /// does: for the monotonic time the wall clock said was left.
+    final class ScriptedStepClock: WallClock, @unchecked Sendable {
+        let start: Int64
+        let steps: [(atMono: Int64, by: Int64)]
+        var mono: Int64 = 0
+        init(start: Int64, steps: [(atMono: Int64, by: Int64)]) {
+            self.start = start
+            self.steps = steps
+        }
+        func monotonicMillis() -> Int64 { mono }
+        func nowMillis() -> Int64 { start + mono + steps.filter { $0.atMono <= mono }.reduce(0) { $0 + $1.by } }
+        func sleep(untilMillis millis: Int64) async throws { mono += max(0, millis - nowMillis()) }
+    }
+
+    @Test func clockStepsNeitherMixNorOverwriteNorLoseBatches() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let minute: Int64 = 60_000
+        // 20 min, then back 10 min; 20 min more, then forward an hour; then 15 min.
+        let clock = ScriptedStepClock(start: Self.start, steps: [(20 * minute + 1, -10 * minute), (40 * minute + 1, 60 * minute)])
+        let c = try Collector(board: FixedBoard(), clock: clock, settings: settings(dir), logger: quiet)
+        await c.run(stopAt: Self.start + 105 * minute)
+        let found = try files(dir)
+        // Every reading is in exactly one file.
+        #expect(found.reduce(0) { $0 + $1.1.count } == (await c.readingsCollected))
+        // Ticks every 5 s of monotonic time from 0:00:05 to 0:54:55 (659), less 2 warm-up
+        // reads and the 2 ticks that noticed a step.
+        #expect(await c.readingsCollected == 659 - 2 - 2)
+        for (path, ts) in found {
+            // One timeline per file: strictly increasing, inside the file's window, filed under
+            // its first reading's day.
+            #expect(zip(ts, ts.dropFirst()).allSatisfy { $0 < $1 }, "\(path) mixes readings from both sides of a step")
+            let entry = try #require(LakeLayout.parse(path))
+            let boundary = Self.start + Int64(entry.boundaryMinute == 0 ? 1440 : entry.boundaryMinute) * minute
+            #expect(ts.allSatisfy { $0 >= boundary - 15 * minute && $0 < boundary }, "\(path) holds readings outside its window")
+            #expect(path.hasPrefix(LakeLayout.partition(station: "0190a0b0-0000-7000-8000-000000000001", millis: ts[0])))
+        }
+        let names = Set(found.map { String($0.0.split(separator: "/").last!) })
+        // The minutes 00:10–00:20 came twice: the second time into files of their own.
+        #expect(names.isSuperset(of: ["data_0015.parquet", "data_0015-1.parquet", "data_0030.parquet", "data_0030-1.parquet"]))
+        #expect(names.contains("data_0145.parquet"))
+        #expect(try Journal(directory: settings(dir).journalDirectory).entries.isEmpty)
+    }
+
     /// A wall clock that can be set (as NTP does after boot) while its monotonic clock runs on.
     final class SteppingClock: WallClock, @unchecked Sendable {
         var wall: Int64

@@ -71,8 +71,14 @@ public actor Collector {
     /// Counters for the summary and tests.
     public private(set) var readingsCollected = 0
     public private(set) var filesWritten: [String] = []
+    /// systemd's notify protocol and watchdog (does nothing outside a `Type=notify` service).
+    let watchdog: ServiceWatchdog?
 
-    public init(board: any SensorBoard, clock: any WallClock, settings: CollectorSettings, logger: Logger) throws {
+    public init(
+        board: any SensorBoard, clock: any WallClock, settings: CollectorSettings, logger: Logger,
+        watchdog: ServiceWatchdog? = nil
+    ) throws {
+        self.watchdog = watchdog
         self.board = board
         self.clock = clock
         self.settings = settings
@@ -90,14 +96,29 @@ public actor Collector {
     /// reading (the open batch included) and returns.
     public func run(stopAt: Int64? = nil) async {
         recover()
+        watchdog?.ready()
         let interval = Int64(settings.readIntervalSeconds) * 1000
         var next = (clock.nowMillis() / interval + 1) * interval
         var warmup = settings.warmupReadings
+        var lastWake: (wall: Int64, mono: Int64)?
         while stopAt.map({ next < $0 }) ?? true {
             do {
                 try await clock.sleep(untilMillis: next)
             } catch {
+                watchdog?.stopping()
                 break  // cancelled: SIGTERM or SIGINT
+            }
+            // A wall clock that steps (NTP after boot, a manual change) shows as wall time
+            // moving differently from monotonic time between two wakes.
+            let wake = (wall: clock.nowMillis(), mono: clock.monotonicMillis())
+            defer { lastWake = wake }
+            if let last = lastWake {
+                let step = (wake.wall - last.wall) - (wake.mono - last.mono)
+                if abs(step) > Self.clockStepTolerance {
+                    clockStepped(by: step)
+                    next = (wake.wall.floorDivided(by: interval) + 1) * interval
+                    continue
+                }
             }
             let board = await self.board.read(at: Timestamp(millisecondsSinceEpoch: next))
             sampleHealth(at: next)
@@ -108,6 +129,8 @@ public actor Collector {
             if next <= now { next = (now / interval + 1) * interval }
             if warmup > 0 {
                 warmup -= 1
+                // A warm-up read proves the loop and the buses are alive as well as any.
+                watchdog?.readingRecorded(atMonotonic: clock.monotonicMillis())
                 continue
             }
             for fault in board.faults where fault.consecutiveFailures == 1 {
@@ -117,7 +140,27 @@ public actor Collector {
             let reading = Reading(board, compensator: &c)
             compensator = c
             collect(reading)
+            // The heartbeat follows the readings: a read that hangs stops it, and systemd
+            // restarts the process. A batch write that fails (disk full) does not: a restart
+            // would not free the disk, and readings kept in memory would be lost (DESIGN.md §4).
+            watchdog?.readingRecorded(atMonotonic: clock.monotonicMillis())
         }
+        flush(all: true)
+        flushHealth(all: true)
+    }
+
+    /// Wall-clock jumps smaller than this are noise (a slow read moves both clocks alike).
+    static let clockStepTolerance: Int64 = 2000
+
+    /// The wall clock jumped by `step` ms. Every pending reading is written out now, so that
+    /// no batch holds readings from both sides of the jump: the readings after it, stamped by
+    /// the new clock, start batches of their own. After a backward step they may cover minutes
+    /// that files from before it cover too; those batches get the next free name
+    /// (`data_HHMM-1.parquet`), so nothing is overwritten, misfiled or lost. The tick at which
+    /// the step is noticed is skipped: its time is ambiguous.
+    func clockStepped(by step: Int64) {
+        logger.warning("the system clock stepped: writing the open batch and following the new time",
+                       metadata: ["step_s": "\(Double(step) / 1000)"])
         flush(all: true)
         flushHealth(all: true)
     }
@@ -207,6 +250,7 @@ public actor Collector {
                 let path = try batches.write(batch, boundary: boundary, journalID: journal.id)
                 filesWritten.append(path)
                 logger.info("batch written", metadata: ["file": "\(path)", "rows": "\(batch.count)"])
+                watchdog?.batchWritten(atMonotonic: clock.monotonicMillis(), file: path)
             } catch {
                 logger.error("cannot write a batch; its readings stay in the journal and the write is retried",
                              metadata: ["boundary": "\(TimeFormat.iso8601(millis: boundary))", "error": "\(error)"])

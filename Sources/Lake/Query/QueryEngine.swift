@@ -1,0 +1,392 @@
+// The query engine: walks a Hive lake, prunes partitions by their path (station, year, month,
+// day) before opening anything, prunes row groups by the statistics of the `timestamp` column,
+// and reads the rest one file and one row group at a time, so memory is bounded by the largest
+// file plus the groups of the answer. Columns are found by name, not position: files written
+// by the Python collector or pyarrow may order them differently.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Parquet
+
+/// Runs `LakeQuery`s over the lake at `root` (a collector's output or health directory).
+public struct QueryEngine: Sendable {
+    public let root: String
+    /// Threads reading files at once.
+    public var workers: Int
+
+    /// An engine over the lake at `root`, reading with one thread per online processor by
+    /// default (a Pi 4 has four; DuckDB does the same).
+    public init(root: String, workers: Int? = nil) {
+        self.root = root
+        self.workers = workers ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Answers `query`. Files that follow the layout but cannot be read are skipped, reported to
+    /// `skipped` as they are met and listed in the result; `progress` hears (files done, files
+    /// to read) after each file.
+    public func run(_ query: LakeQuery, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in },
+                    skipped: (SkippedFile) -> Void = { _ in }) throws(QueryError) -> QueryResult {
+        try query.validate()
+        let columns = try query.resolvedColumns()
+        var st = stat()
+        guard stat(root, &st) == 0 else { throw QueryError("\(root): \(String(cString: strerror(errno)))") }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw QueryError("\(root): not a directory") }
+
+        var result = QueryResult(query: query, columns: columns, groups: [])
+        let files = candidates(query, &result)
+        result.filesConsidered = files.count
+        var total = Totals(columns: columns.count)
+        // Files are independent: a few threads read a window of them at a time, and the window
+        // is merged in path order, so the answer (down to the last bit of a sum) does not
+        // depend on the thread count, and memory stays bounded by the window.
+        let threads = max(1, min(workers, files.count))
+        let window = threads * 16
+        var done = 0
+        while done < files.count {
+            let chunk = files[done..<min(files.count, done + window)]
+            var outcomes = [Outcome?](repeating: nil, count: chunk.count)
+            outcomes.withUnsafeMutableBufferPointer { slots in
+                let base = chunk.startIndex
+                if threads == 1 {
+                    for k in chunk.indices { slots[k - base] = read(files[k], query, columns) }
+                } else {
+                    let out = Slots(buffer: slots)
+                    DispatchQueue.concurrentPerform(iterations: threads) { w in
+                        for k in stride(from: base + w, to: chunk.endIndex, by: threads) {
+                            out.buffer[k - base] = read(files[k], query, columns)
+                        }
+                    }
+                }
+            }
+            for (k, outcome) in outcomes.enumerated() {
+                guard let outcome else { continue }
+                let file = chunk[chunk.startIndex + k]
+                result.rowGroupsRead += outcome.groupsRead
+                result.rowGroupsPruned += outcome.groupsPruned
+                switch outcome.partial {
+                case .success(let partial):
+                    total.merge(partial, station: file.station)
+                    if outcome.groupsRead == 0 && outcome.groupsPruned > 0 { result.filesPrunedByStatistics += 1 }
+                case .failure(let reason):
+                    let s = SkippedFile(path: file.path, reason: reason.message)
+                    result.skipped.append(s)
+                    skipped(s)
+                }
+                progress(done + k + 1, files.count)
+            }
+            done += chunk.count
+        }
+        result.groups = total.groups()
+        return result
+    }
+
+    /// The outcomes of a window of files: each thread writes its own slots, and the buffer is
+    /// read only after every thread has finished.
+    struct Slots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Outcome?>
+    }
+
+    /// What reading one file gave.
+    struct Outcome {
+        var partial: Result<FilePartial, QueryError>
+        var groupsRead = 0
+        var groupsPruned = 0
+    }
+
+    // MARK: Path pruning
+
+    struct Candidate {
+        var path: String
+        var station: String
+    }
+
+    /// The files to open: those of the query's kind in partitions that can hold readings in
+    /// the query's range, sorted by path (station, then time).
+    func candidates(_ query: LakeQuery, _ result: inout QueryResult) -> [Candidate] {
+        let day = BucketWidth.dayMillis
+        // A batch is filed under the UTC day of its first reading (DESIGN.md §2), so a day
+        // partition holds nothing before its midnight. Its last readings may cross into the next
+        // day (a batch is at most an hour, OPENSENSOR_BATCH_DURATION ≤ 3600 s), hence the one
+        // day of slack on the lower side: the statistics prune the rest.
+        let low = query.from.map { TimeFormat.civil(fromDays: Int($0.floorDiv(day)) - 1) }
+        let high = query.to.map { TimeFormat.civil(fromDays: Int(($0 - 1).floorDiv(day))) }
+        func outside(_ y: Int, _ m: Int, _ d: Int, _ lo: (Int, Int, Int)?, _ hi: (Int, Int, Int)?) -> Bool {
+            if let lo, (y, m, d) < lo { return true }
+            if let hi, (y, m, d) > hi { return true }
+            return false
+        }
+        var out: [Candidate] = []
+        for station in Self.list(root).filter(\.isDirectory).map(\.name).sorted() {
+            guard station.hasPrefix("station="), station.count > 8 else { continue }
+            let id = String(station.dropFirst(8))
+            if !query.stations.isEmpty && !query.stations.contains(id) {
+                result.partitionsPruned += 1
+                continue
+            }
+            for (yName, y) in Self.partitions(root + "/" + station, "year=", 4) {
+                // Whole years and months compare against the bounds' own year and month.
+                if outside(y, 0, 0, low.map { ($0.year, 0, 0) }, high.map { ($0.year, 0, 0) }) {
+                    result.partitionsPruned += 1
+                    continue
+                }
+                let yPath = station + "/" + yName
+                for (mName, m) in Self.partitions(root + "/" + yPath, "month=", 2) {
+                    if outside(y, m, 0, low.map { ($0.year, $0.month, 0) }, high.map { ($0.year, $0.month, 0) }) {
+                        result.partitionsPruned += 1
+                        continue
+                    }
+                    let mPath = yPath + "/" + mName
+                    for (dName, d) in Self.partitions(root + "/" + mPath, "day=", 2) {
+                        if outside(y, m, d, low.map { ($0.year, $0.month, $0.day) }, high.map { ($0.year, $0.month, $0.day) }) {
+                            result.partitionsPruned += 1
+                            continue
+                        }
+                        let dPath = mPath + "/" + dName
+                        for f in Self.list(root + "/" + dPath) where !f.isDirectory {
+                            let rel = dPath + "/" + f.name
+                            guard let entry = LakeLayout.parse(rel), entry.kind == query.kind.rawValue else { continue }
+                            out.append(Candidate(path: rel, station: entry.station))
+                        }
+                    }
+                }
+            }
+        }
+        out.sort { $0.path < $1.path }
+        return out
+    }
+
+    /// Sub-folders `key=NNNN` of `path`, with their value, in order.
+    static func partitions(_ path: String, _ key: String, _ digits: Int) -> [(String, Int)] {
+        list(path).compactMap { e in
+            guard e.isDirectory, e.name.hasPrefix(key) else { return nil }
+            let v = e.name.dropFirst(key.count)
+            guard v.count == digits, v.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(v) else { return nil }
+            return (e.name, n)
+        }.sorted { $0.1 < $1.1 }
+    }
+
+    /// The entries of a folder, hidden ones left out; empty when it cannot be read.
+    static func list(_ path: String) -> [(name: String, isDirectory: Bool)] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var out: [(String, Bool)] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(".") { continue }
+            var isDirectory: Bool
+            switch Int32(ent.pointee.d_type) {
+            case Int32(DT_DIR): isDirectory = true
+            case Int32(DT_REG): isDirectory = false
+            default:
+                // Symlinks and file systems that do not fill d_type.
+                var st = stat()
+                guard stat(path + "/" + name, &st) == 0 else { continue }
+                isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+            }
+            out.append((name, isDirectory))
+        }
+        return out
+    }
+
+    // MARK: Reading one file
+
+    /// Reads one file into the groups of its own buckets; any problem skips the whole file, so
+    /// an answer never holds part of a file.
+    func read(_ file: Candidate, _ query: LakeQuery, _ columns: [Column]) -> Outcome {
+        var groupsRead = 0, groupsPruned = 0
+        let partial = read(file, query, columns, &groupsRead, &groupsPruned)
+        return Outcome(partial: partial, groupsRead: groupsRead, groupsPruned: groupsPruned)
+    }
+
+    private func read(_ file: Candidate, _ query: LakeQuery, _ columns: [Column],
+                      _ groupsRead: inout Int, _ groupsPruned: inout Int) -> Result<FilePartial, QueryError> {
+        let bytes: [UInt8], meta: FileMetaData
+        do {
+            bytes = try ParquetFile.readAll(root + "/" + file.path)
+            meta = try FileMetaData.read(fileBytes: bytes)
+        } catch {
+            return .failure(QueryError(error.message))
+        }
+        let leaves = meta.leafColumns
+        guard let tsIndex = leaves.firstIndex(where: { $0.name == "timestamp" }) else {
+            return .failure(QueryError("no timestamp column"))
+        }
+        guard leaves[tsIndex].type == .int64 else {
+            return .failure(QueryError("timestamp is \(leaves[tsIndex].type.map { "\($0)" } ?? "a group"), expected INT64"))
+        }
+        // Other writers may store micro- or nanoseconds; buckets and bounds are milliseconds.
+        let divisor: Int64
+        switch leaves[tsIndex].logicalType {
+        case .timestamp(_, .micros)?: divisor = 1000
+        case .timestamp(_, .nanos)?: divisor = 1_000_000
+        case .timestamp(_, .millis)?: divisor = 1
+        default: divisor = leaves[tsIndex].convertedType == ConvertedType.timestampMicros.rawValue ? 1000 : 1
+        }
+        var sources: [Int?] = []
+        for c in columns {
+            guard let i = leaves.firstIndex(where: { $0.name == c.name }) else {
+                sources.append(nil)  // A column this file lacks is null in every row.
+                continue
+            }
+            switch leaves[i].type {
+            case .int32?, .int64?, .float?, .double?: sources.append(i)
+            default:
+                return .failure(QueryError("column '\(c.name)' is \(leaves[i].type.map { "\($0)" } ?? "a group") in this file, not a number"))
+            }
+        }
+
+        let from = query.from ?? .min, to = query.to ?? .max
+        var partial = FilePartial(columns: columns.count)
+        for g in meta.rowGroups.indices {
+            let group = meta.rowGroups[g]
+            guard group.numRows > 0 else { continue }
+            if tsIndex < group.columns.count, let s = group.columns[tsIndex].metaData?.statistics,
+               let lo = LakeScan.int64(s.minValue ?? s.legacyMin), let hi = LakeScan.int64(s.maxValue ?? s.legacyMax) {
+                let first = lo.floorDiv(divisor), last = hi.floorDiv(divisor)
+                if last < from || first >= to {
+                    groupsPruned += 1
+                    continue
+                }
+            }
+            groupsRead += 1
+            do {
+                try partial.add(bytes, meta, group: g, timestamp: tsIndex, divisor: divisor, from: from, to: to,
+                                every: query.every, sources: sources, names: columns.map(\.name))
+            } catch {
+                return .failure(QueryError("row group \(g): \(error.message)"))
+            }
+        }
+        return .success(partial)
+    }
+}
+
+/// One file's groups, keyed by bucket start (the station is the file's).
+struct FilePartial {
+    let columnCount: Int
+    var buckets: [Int64] = []
+    var counts: [Int64] = []
+    /// `slot * columnCount + column`.
+    var aggregates: [Aggregate] = []
+    private var slotOf: [Int64: Int] = [:]
+
+    init(columns: Int) { columnCount = columns }
+
+    mutating func slot(_ bucket: Int64) -> Int {
+        if let s = slotOf[bucket] { return s }
+        let s = buckets.count
+        slotOf[bucket] = s
+        buckets.append(bucket)
+        counts.append(0)
+        aggregates.append(contentsOf: repeatElement(Aggregate(), count: columnCount))
+        return s
+    }
+
+    /// Adds row group `g`: rows whose timestamp lies in `from..<to`, each to its bucket.
+    mutating func add(_ bytes: [UInt8], _ meta: FileMetaData, group g: Int, timestamp ts: Int, divisor: Int64,
+                      from: Int64, to: Int64, every: BucketWidth, sources: [Int?], names: [String]) throws(ParquetReadError) {
+        let rows = Int(meta.rowGroups[g].numRows)
+        guard case .int64(let times) = try ParquetFile.readColumn(bytes, metadata: meta, rowGroup: g, column: ts),
+              times.count == rows else {
+            throw ParquetReadError("timestamp column does not hold \(rows) INT64 values")
+        }
+        // The slot of each row, -1 for rows outside the range or without a time. Readings come
+        // in time order, so the previous row's bucket is almost always the next one's.
+        var slots = [Int](repeating: -1, count: rows)
+        var lastBucket = Int64.min, lastSlot = -1
+        for i in 0..<rows {
+            guard let raw = times[i] else { continue }
+            let t = divisor == 1 ? raw : raw.floorDiv(divisor)
+            guard t >= from && t < to else { continue }
+            let b = every.start(of: t)
+            if b != lastBucket {
+                lastBucket = b
+                lastSlot = slot(b)
+            }
+            slots[i] = lastSlot
+            counts[lastSlot] += 1
+        }
+        let n = columnCount
+        for (c, source) in sources.enumerated() {
+            guard let source else { continue }
+            let values = try ParquetFile.readColumn(bytes, metadata: meta, rowGroup: g, column: source)
+            guard values.count == rows else {
+                throw ParquetReadError("column '\(names[c])' holds \(values.count) values for \(rows) rows")
+            }
+            aggregates.withUnsafeMutableBufferPointer { agg in
+                func fold<T>(_ v: [T?], _ double: (T) -> Double) {
+                    for i in 0..<rows where slots[i] >= 0 {
+                        if let x = v[i] { agg[slots[i] * n + c].add(double(x)) }
+                    }
+                }
+                switch values {
+                case .float(let v): fold(v) { Double($0) }
+                case .double(let v): fold(v) { $0 }
+                case .int32(let v): fold(v) { Double($0) }
+                case .int64(let v): fold(v) { Double($0) }
+                case .boolean, .string: break  // Refused before reading (physical type check).
+                }
+            }
+        }
+    }
+}
+
+/// The groups of the whole answer, keyed by (station, bucket start).
+struct Totals {
+    struct Key: Hashable {
+        var station: Int
+        var bucket: Int64
+    }
+
+    let columnCount: Int
+    var stations: [String] = []
+    var stationIndex: [String: Int] = [:]
+    var keys: [Key] = []
+    var counts: [Int64] = []
+    var aggregates: [Aggregate] = []
+    var slotOf: [Key: Int] = [:]
+
+    init(columns: Int) { columnCount = columns }
+
+    mutating func merge(_ p: FilePartial, station: String) {
+        guard !p.buckets.isEmpty else { return }
+        let s: Int
+        if let i = stationIndex[station] {
+            s = i
+        } else {
+            s = stations.count
+            stationIndex[station] = s
+            stations.append(station)
+        }
+        for (k, bucket) in p.buckets.enumerated() where p.counts[k] > 0 {
+            let key = Key(station: s, bucket: bucket)
+            let slot: Int
+            if let existing = slotOf[key] {
+                slot = existing
+            } else {
+                slot = keys.count
+                slotOf[key] = slot
+                keys.append(key)
+                counts.append(0)
+                aggregates.append(contentsOf: repeatElement(Aggregate(), count: columnCount))
+            }
+            counts[slot] += p.counts[k]
+            for c in 0..<columnCount {
+                aggregates[slot * columnCount + c].merge(p.aggregates[k * columnCount + c])
+            }
+        }
+    }
+
+    func groups() -> [QueryGroup] {
+        keys.indices.sorted {
+            let a = keys[$0], b = keys[$1]
+            return a.station != b.station ? stations[a.station] < stations[b.station] : a.bucket < b.bucket
+        }.map { slot in
+            QueryGroup(station: stations[keys[slot].station], start: keys[slot].bucket, count: counts[slot],
+                       aggregates: Array(aggregates[(slot * columnCount)..<((slot + 1) * columnCount)]))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+// What a query returns: one group per (station, bucket) that holds at least one reading, with
+// the aggregates of each column, plus what the engine did (files read and skipped, row groups
+// pruned) so a user can see why a number is what it is.
+
+public import Parquet
+
+/// The count, sum, minimum and maximum of one column's non-null values in one group.
+public struct Aggregate: Sendable, Equatable {
+    /// Non-null values seen.
+    public var count: Int64 = 0
+    public var sum: Double = 0
+    /// NaN until a value arrives: NaN sorts above every number (as in DuckDB), so it is the
+    /// neutral start of a minimum, and a NaN in the data still wins a maximum.
+    var low: Double = .nan
+    var high: Double = -.infinity
+
+    public init() {}
+
+    /// The mean of the non-null values; nil when there are none.
+    public var average: Double? { count > 0 ? sum / Double(count) : nil }
+    public var minimum: Double? { count > 0 ? low : nil }
+    public var maximum: Double? { count > 0 ? high : nil }
+
+    @inline(__always)
+    mutating func add(_ v: Double) {
+        count += 1
+        sum += v
+        if Self.less(v, low) { low = v }
+        if Self.less(high, v) { high = v }
+    }
+
+    mutating func merge(_ o: Aggregate) {
+        guard o.count > 0 else { return }
+        count += o.count
+        sum += o.sum
+        if Self.less(o.low, low) { low = o.low }
+        if Self.less(high, o.high) { high = o.high }
+    }
+
+    /// Total order with NaN above everything.
+    @inline(__always)
+    static func less(_ a: Double, _ b: Double) -> Bool { !a.isNaN && (b.isNaN || a < b) }
+}
+
+/// One output row: a station's bucket.
+public struct QueryGroup: Sendable, Equatable {
+    public var station: String
+    /// Bucket start, UTC ms.
+    public var start: Int64
+    /// Readings in the bucket (rows with a timestamp inside the query's range).
+    public var count: Int64
+    /// One per aggregated column, in the order of `QueryResult.columns`.
+    public var aggregates: [Aggregate]
+}
+
+/// A file the engine could not use, and why.
+public struct SkippedFile: Sendable, Equatable {
+    /// Path relative to the lake's root.
+    public var path: String
+    public var reason: String
+}
+
+/// The answer to a `LakeQuery`.
+public struct QueryResult: Sendable {
+    public var query: LakeQuery
+    /// The aggregated columns, in output order.
+    public var columns: [Column]
+    /// Sorted by station, then bucket start.
+    public var groups: [QueryGroup]
+    /// Files that follow the layout and survived path pruning.
+    public var filesConsidered = 0
+    /// Files opened whose row groups were all pruned by statistics.
+    public var filesPrunedByStatistics = 0
+    public var rowGroupsRead = 0
+    public var rowGroupsPruned = 0
+    /// Day partitions skipped by their path alone.
+    public var partitionsPruned = 0
+    public var skipped: [SkippedFile] = []
+}

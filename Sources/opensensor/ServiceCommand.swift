@@ -1,0 +1,324 @@
+// `opensensor service setup|status|logs|start|stop|restart|remove`: the collector as a systemd
+// service (issue 8, item 1), like the Python collector's commands of the same names. The unit
+// itself is `Station.ServiceUnit`; this file gathers the facts, installs it and drives
+// systemctl. Child processes are fine here (never in the collector).
+
+import ArgumentParser
+import Station
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ServiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "service",
+        abstract: "Run the collector as a systemd service (setup, status, logs, start, stop, restart, remove).",
+        subcommands: [Setup.self, Status.self, Logs.self, Start.self, Stop.self, Restart.self, Remove.self])
+
+    // MARK: setup
+
+    struct Setup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install, enable and start the opensensor systemd service.",
+            discussion: """
+                Writes \(ServiceUnit.installPath) for this binary, the current directory and the \
+                .env file (absolute paths): Type=notify with a watchdog, Restart=always, a read-only \
+                system with only the output, health and log directories writable, and access to \
+                /dev/i2c-1, the serial port and the GPIO chips. Then runs systemctl daemon-reload \
+                and enable --now. Needs root and systemd; --print shows the unit without either.
+                """)
+
+        @Option(help: "The account the service runs as (default: the user who ran sudo, or the current user).")
+        var user: String?
+
+        @Option(help: "The .env file the service reads (default: ./.env).")
+        var envFile: String?
+
+        @Option(help: "WatchdogSec= in seconds (default: 4 read intervals, at least 60).")
+        var watchdogSec: Int?
+
+        @Flag(help: "Write the unit to stdout instead of installing it.")
+        var print = false
+
+        func run() throws {
+            let cwd = try SystemFacts.currentDirectory()
+            let env = SystemFacts.absolute(envFile ?? ".env", in: cwd)
+            let envExists = access(env, F_OK) == 0
+            let name = try SystemFacts.serviceUser(explicit: user)
+            guard let account = UserAccount.lookup(name) else {
+                throw CLIError("no user named '\(name)' on this system; pass --user with an existing account")
+            }
+
+            // The service sees only the .env file: no shell environment, HOME set by systemd.
+            let config: StationConfig
+            do {
+                config = try StationConfig.load(environment: ["HOME": account.home], envFile: envExists ? env : nil, overrides: [:]).0
+            } catch {
+                throw CLIError("configuration in \(env): \(error)")
+            }
+            let shellOnly = ProcessEnvironment.all().keys.filter { ConfigKey.named($0.uppercased()) != nil }.sorted()
+            if !shellOnly.isEmpty {
+                StderrText.write("note: the service does not see the shell's \(shellOnly.joined(separator: ", ")); put them in \(env)\n")
+            }
+
+            let groups = ServiceUnit.deviceGroups.filter(UserAccount.groupExists)
+            let missing = ServiceUnit.deviceGroups.filter { !groups.contains($0) }
+            if !missing.isEmpty {
+                StderrText.write("note: this system has no group \(missing.joined(separator: ", ")), so the unit does not name \(missing.count == 1 ? "it" : "them"); 'sudo \(SystemFacts.executable()) fix-permissions --user \(name)' creates \(missing.count == 1 ? "it" : "them")\n")
+            }
+
+            let unit = ServiceUnit(
+                executable: SystemFacts.executable(), workingDirectory: cwd, envFile: env, user: name,
+                group: account.primaryGroup,
+                outputDirectory: SystemFacts.absolute(config.outputDirectory, in: cwd),
+                healthDirectory: SystemFacts.absolute(config.healthDirectory, in: cwd),
+                logDirectory: SystemFacts.absolute(config.logDirectory, in: cwd),
+                watchdogSeconds: watchdogSec ?? WatchdogHeartbeat.Policy.recommendedWatchdogSeconds(readIntervalSeconds: config.readInterval),
+                devices: ["/dev/i2c-1", SystemFacts.absolute(config.pms5003Device, in: cwd)],
+                supplementaryGroups: groups)
+            let text: String
+            do {
+                text = try unit.render()
+            } catch {
+                throw CLIError("cannot write the unit: \(error)")
+            }
+            if print {
+                if !envExists { StderrText.write("note: \(env) does not exist yet; run 'opensensor setup' before installing\n") }
+                Swift.print(text, terminator: "")
+                return
+            }
+
+            let again = "cd \(SystemFacts.shellQuoted(cwd)) && sudo \(SystemFacts.shellQuoted(SystemFacts.executable())) service setup --user \(name) --env-file \(SystemFacts.shellQuoted(env))"
+            try SystemFacts.requireSystemd(
+                "so the service cannot be installed. Run the collector directly instead:\n  cd \(SystemFacts.shellQuoted(cwd)) && \(SystemFacts.shellQuoted(SystemFacts.executable())) start --env-file \(SystemFacts.shellQuoted(env))\n(see the unit it would install with: opensensor service setup --print)")
+            try SystemFacts.requireRoot("installs a system service", run: again)
+            guard envExists else {
+                throw CLIError("configuration file not found: \(env)\nRun 'opensensor setup' first to create it.")
+            }
+            guard config.stationID != nil else {
+                throw CLIError("\(env) has no OPENSENSOR_STATION_ID: run 'opensensor setup' first (the service must keep one station id across restarts)")
+            }
+
+            Swift.print("Setting up the opensensor service…")
+            Swift.print("  user: \(name)\n  working directory: \(cwd)\n  env file: \(env)")
+            for dir in [unit.outputDirectory, unit.healthDirectory, unit.logDirectory] {
+                try SystemFacts.makeDirectory(dir, owner: account)
+            }
+            do {
+                try SystemFiles.writeAtomically(text, to: ServiceUnit.installPath, mode: 0o644)
+            } catch {
+                throw CLIError("cannot write \(ServiceUnit.installPath): \(error)")
+            }
+            Swift.print("  wrote \(ServiceUnit.installPath)")
+            try ChildProcess.check(["systemctl", "daemon-reload"])
+            try ChildProcess.check(["systemctl", "enable", "--now", ServiceUnit.name])
+            Swift.print("""
+
+                The service is running.
+                  opensensor service status    how it is doing
+                  opensensor service logs -f   follow its log
+                  sudo opensensor service stop
+                """)
+        }
+    }
+
+    // MARK: status, logs
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the service's state (systemctl status).")
+
+        func run() throws {
+            try SystemFacts.requireSystemd("so there is no opensensor service. A collector started by hand shows its state with: opensensor info")
+            try SystemFacts.requireInstalled()
+            let code = try ChildProcess.run(["systemctl", "status", "--no-pager", ServiceUnit.name])
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+
+    struct Logs: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the service's log (journalctl -u opensensor).")
+
+        @Flag(name: .shortAndLong, help: "Keep following new lines.")
+        var follow = false
+
+        @Option(name: .shortAndLong, help: "How many recent lines to show.")
+        var lines = 50
+
+        func run() throws {
+            try SystemFacts.requireSystemd("so there is no service journal. A collector started by hand logs to stderr and to <OPENSENSOR_LOG_DIR>/opensensor.log")
+            try SystemFacts.requireInstalled()
+            var argv = ["journalctl", "-u", ServiceUnit.name, "-n", "\(max(0, lines))", "--no-pager"]
+            if follow { argv.append("-f") }
+            let code = try ChildProcess.run(argv)
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+
+    // MARK: start, stop, restart, remove
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start the service.")
+        func run() throws { try control("start", past: "started") }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop the service (it writes the open batch first).")
+        func run() throws { try control("stop", past: "stopped") }
+    }
+
+    struct Restart: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Restart the service.")
+        func run() throws { try control("restart", past: "restarted") }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop, disable and delete the service (the data and the .env file stay).")
+
+        func run() throws {
+            try SystemFacts.requireSystemd("so there is no opensensor service to remove. Stop a collector started by hand with Ctrl-C or kill -TERM <pid> (it writes the open batch first).")
+            try SystemFacts.requireRoot("removes a system service", run: "sudo \(SystemFacts.shellQuoted(SystemFacts.executable())) service remove")
+            guard access(ServiceUnit.installPath, F_OK) == 0 else {
+                Swift.print("The service is not installed (\(ServiceUnit.installPath) does not exist).")
+                return
+            }
+            try ChildProcess.check(["systemctl", "disable", "--now", ServiceUnit.name])
+            guard unlink(ServiceUnit.installPath) == 0 else {
+                throw CLIError("cannot delete \(ServiceUnit.installPath): \(String(cString: strerror(errno)))")
+            }
+            try ChildProcess.check(["systemctl", "daemon-reload"])
+            Swift.print("Service removed. The data, the logs and the .env file are untouched.")
+        }
+    }
+}
+
+/// `systemctl <verb> opensensor.service`, after the checks every such command needs.
+private func control(_ verb: String, past: String) throws {
+    try SystemFacts.requireSystemd(
+        "so there is no opensensor service to \(verb). Run the collector in the foreground with 'opensensor start' and stop it with Ctrl-C or kill -TERM <pid> (it writes the open batch first).")
+    try SystemFacts.requireRoot("controls a system service", run: "sudo \(SystemFacts.shellQuoted(SystemFacts.executable())) service \(verb)")
+    try SystemFacts.requireInstalled()
+    try ChildProcess.check(["systemctl", verb, ServiceUnit.name])
+    Swift.print("Service \(past).")
+}
+
+// MARK: - Facts and helpers shared with fix-permissions
+
+enum SystemFacts {
+    /// systemd is the running init (sd_booted(3) checks this directory).
+    static var hasSystemd: Bool { access("/run/systemd/system", F_OK) == 0 }
+
+    static var isRoot: Bool { geteuid() == 0 }
+
+    /// Fails with what to do instead when systemd is not running; `instead` continues
+    /// "This system is not running systemd (…), ".
+    static func requireSystemd(_ instead: String) throws {
+        guard hasSystemd else {
+            throw CLIError("this system is not running systemd (/run/systemd/system does not exist), \(instead)")
+        }
+    }
+
+    /// Fails with the exact command to run when not root.
+    static func requireRoot(_ what: String, run command: String) throws {
+        guard isRoot else {
+            throw CLIError("this \(what) and needs root. Run:\n  \(command)")
+        }
+    }
+
+    static func requireInstalled() throws {
+        guard access(ServiceUnit.installPath, F_OK) == 0 else {
+            throw CLIError("the opensensor service is not installed (\(ServiceUnit.installPath) does not exist). Install it with:\n  sudo \(shellQuoted(executable())) service setup")
+        }
+    }
+
+    /// This binary's absolute path (/proc/self/exe: symlinks resolved, as systemd will need it).
+    static func executable() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return CommandLine.arguments.first ?? "opensensor" }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func currentDirectory() throws -> String {
+        guard let p = getcwd(nil, 0) else { throw CLIError("cannot read the current directory: \(String(cString: strerror(errno)))") }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    /// `path` made absolute against `directory` ("~" is already expanded by the config).
+    static func absolute(_ path: String, in directory: String) -> String {
+        path.hasPrefix("/") ? path : (directory == "/" ? "/" : directory + "/") + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+    }
+
+    /// The account to act for: `--user`, else the user who ran sudo, else the current user.
+    static func serviceUser(explicit: String?) throws -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        let environment = ProcessEnvironment.all()
+        if let sudoUser = environment["SUDO_USER"], !sudoUser.isEmpty, sudoUser != "root" { return sudoUser }
+        if let me = UserAccount.lookup(uid: geteuid()), me.name != "root" { return me.name }
+        throw CLIError("cannot tell which account the collector runs as (running as root, not through sudo); pass --user NAME")
+    }
+
+    /// Creates `dir` (and missing parents) and gives it to `owner`.
+    static func makeDirectory(_ dir: String, owner: UserAccount) throws {
+        var path = ""
+        for part in dir.split(separator: "/") {
+            path += "/" + part
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw CLIError("cannot create \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        if chown(dir, owner.uid, owner.gid) != 0 {
+            throw CLIError("cannot give \(dir) to \(owner.name): \(String(cString: strerror(errno)))")
+        }
+        Swift.print("  \(dir): ready, owned by \(owner.name)")
+    }
+
+    /// A word a POSIX shell reads back unchanged.
+    static func shellQuoted(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "/._-+,:@=%".unicodeScalars.contains($0)
+        }
+        return plain ? s : "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+}
+
+/// Runs system tools (systemctl, journalctl, usermod, udevadm) with this process's stdio.
+enum ChildProcess {
+    /// Where administration tools live, for a PATH (e.g. `su` without `-`) that lacks sbin.
+    static let fallbackPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+
+    /// The executable for `name`, searched in PATH and then the usual system directories.
+    static func locate(_ name: String) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        let path = (ProcessEnvironment.all()["PATH"] ?? "").split(separator: ":").map(String.init) + fallbackPath
+        return path.lazy.map { $0 + "/" + name }.first { access($0, X_OK) == 0 }
+    }
+
+    /// Runs `argv` and returns its exit status (128 + signal when killed).
+    static func run(_ argv: [String]) throws -> Int32 {
+        guard let tool = locate(argv[0]) else {
+            throw CLIError("\(argv[0]) not found (looked in PATH and \(fallbackPath.joined(separator: ":")))")
+        }
+        var pid = pid_t()
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        let rc = posix_spawn(&pid, tool, nil, nil, &cargs, environ)
+        guard rc == 0 else { throw CLIError("cannot run \(tool): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw CLIError("waiting for \(tool): \(String(cString: strerror(errno)))") }
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG (wait(2)), which Swift does not import as macros.
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    /// Runs `argv`, echoing it, and fails naming the command when it exits non-zero.
+    static func check(_ argv: [String]) throws {
+        Swift.print("  $ \(argv.map(SystemFacts.shellQuoted).joined(separator: " "))")
+        let code = try run(argv)
+        guard code == 0 else { throw CLIError("\(argv.joined(separator: " ")) failed (exit status \(code))") }
+    }
+}
