@@ -182,6 +182,11 @@ public final class S3ObjectStore: ObjectStore {
 
     /// Keys of multipart uploads started under `prefix` and neither completed nor aborted.
     public func pendingMultipartUploads(prefix: String = "") async throws -> [String] {
+        try await multipartUploads(prefix: prefix).map(\.key)
+    }
+
+    /// Key and upload ID of each unfinished multipart upload under `prefix`.
+    func multipartUploads(prefix: String) async throws -> [(key: String, uploadID: String)] {
         var query: [(name: String, value: String)] = [("uploads", "")]
         if !prefix.isEmpty { query.append(("prefix", prefix)) }
         return try await retrier.run { _ in
@@ -189,7 +194,10 @@ public final class S3ObjectStore: ObjectStore {
             guard response.status == 200 else { throw mappedError(response, operation: "ListMultipartUploads", path: nil) }
             do {
                 let root = try XMLParser.parse(response.body)
-                return root.all("Upload").compactMap { $0.text(of: "Key") }
+                return root.all("Upload").compactMap { u in
+                    guard let key = u.text(of: "Key"), let id = u.text(of: "UploadId") else { return nil }
+                    return (key, id)
+                }
             } catch {
                 throw ObjectStoreError(.transient, "unreadable ListMultipartUploads answer: \(error)", operation: "ListMultipartUploads")
             }
@@ -207,7 +215,9 @@ public final class S3ObjectStore: ObjectStore {
 
     func putMultipart(_ path: ObjectPath, bytes: [UInt8], mode: PutMode) async throws -> PutResult {
         let key = path.rawValue
-        let uploadID: String = try await retrier.run { _ in
+        var retried = false
+        let uploadID: String = try await retrier.run { attempt in
+            retried = attempt > 0
             let response = try await send(
                 "POST", key: key, query: [("uploads", "")], body: [], payload: .empty,
                 operation: "CreateMultipartUpload")
@@ -220,6 +230,13 @@ public final class S3ObjectStore: ObjectStore {
                     operation: "CreateMultipartUpload")
             }
             return id
+        }
+        if retried {
+            // An attempt whose answer was lost may have started an upload nobody would finish
+            // (our keys are never uploaded twice at once, so any other upload of it is ours).
+            for orphan in (try? await multipartUploads(prefix: key)) ?? [] where orphan.key == key && orphan.uploadID != uploadID {
+                await abortMultipart(key: key, uploadID: orphan.uploadID)
+            }
         }
         do {
             let partSize = max(configuration.partSize, 5 << 20)

@@ -220,7 +220,7 @@ con = duckdb.connect()
 con.execute(f"LOAD '{ext[0]}'")
 con.execute(f"CREATE SECRET s (TYPE s3, KEY_ID 'test:tester', SECRET 'testing', REGION 'us-east-1', "
             f"ENDPOINT '127.0.0.1:{port}', URL_STYLE 'path', USE_SSL false)")
-q = "SELECT station, year, month, day, count(*), min(timestamp), max(timestamp), round(avg(temperature), 6) FROM read_parquet('{}', hive_partitioning=true) GROUP BY ALL ORDER BY ALL"
+q = "SELECT station, year, month, day, count(*), epoch_ms(min(timestamp)), epoch_ms(max(timestamp)), round(avg(temperature), 6) FROM read_parquet('{}', hive_partitioning=true) GROUP BY ALL ORDER BY ALL"
 remote = con.execute(q.format(f"s3://{bucket}/sync-swift/**/*.parquet")).fetchall()
 here = con.execute(q.format(f"{local}/**/*.parquet")).fetchall()
 print("  [s3] DuckDB httpfs read the synced lake:", [(r[3], r[4]) for r in remote])
