@@ -1,3 +1,5 @@
+import Lake
+
 /// A small JSON writer (the executable stays off Foundation to keep its memory small).
 final class JSONWriter {
     var out = ""
@@ -49,21 +51,5 @@ final class JSONWriter {
         out += b ? "true" : "false"
     }
 
-    static func quote(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            case _ where u.value < 0x20:
-                let h = String(u.value, radix: 16)
-                r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: r.unicodeScalars.append(u)
-            }
-        }
-        return r + "\""
-    }
+    static func quote(_ s: String) -> String { RowFormatter.jsonString(s) }
 }

@@ -124,20 +124,7 @@ public enum QueryOutput {
         return "\"" + s.replacingOccurrences("\"", "\"\"") + "\""
     }
 
-    static func jsonString(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case _ where u.value < 0x20:
-                let h = String(u.value, radix: 16)
-                r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: r.unicodeScalars.append(u)
-            }
-        }
-        return r + "\""
-    }
+    static func jsonString(_ s: String) -> String { RowFormatter.jsonString(s) }
 }
 
 extension String {
