@@ -20,10 +20,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // No traits: the defaults link full Foundation (DESIGN.md §7 measured it at +6 MiB RSS).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
     ],
     targets: [
         // MARK: Hardware
@@ -61,11 +63,18 @@ let package = Package(
             dependencies: ["HAL", "Drivers", "Lake", "Parquet", "ObjectStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // MARK: The dashboard
+        .target(
+            name: "Dashboard",
+            dependencies: ["Lake", "Parquet", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // MARK: The binary
         .executableTarget(
             name: "opensensor",
             dependencies: [
-                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "Station", "ObjectStore", "S3ObjectStore",
+                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "Station", "ObjectStore", "S3ObjectStore", "Dashboard",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -87,6 +96,10 @@ let package = Package(
         .testTarget(name: "StationTests", dependencies: ["Station", "Lake", "Parquet", "Drivers", "HAL", "HALTesting", "ObjectStore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"], swiftSettings: strict),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Dashboard", "Lake", "Parquet", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4"], swiftSettings: strict),
     ]
 )

@@ -391,3 +391,69 @@ let june1: Int64 = 1_748_736_000_000  // 2025-06-01T00:00:00Z
         #expect(QueryOutput.rounded(v) == text)
     }
 }
+
+@Suite struct QueryCacheTests {
+    /// Five days of batches, one station, a reading every 5 minutes.
+    func lake() throws -> TempLake {
+        let lake = try TempLake()
+        var rng = SeededRandom(state: 7)
+        for batch in 0..<(5 * 96) {
+            let start = june1 + Int64(batch) * 900_000
+            let times: [Int64?] = (0..<3).map { start + Int64($0) * 300_000 }
+            try lake.writeData(station: "s", times: times,
+                               values: ["temperature": (0..<3).map { _ in Float.random(in: -10...30, using: &rng) }])
+        }
+        return lake
+    }
+
+    @Test(arguments: ["30m", "2h", "6h"])
+    func wholeDaysComeFromTheCacheWithTheSameAnswerBitForBit(every: String) throws {
+        let lake = try lake()
+        let width = try #require(BucketWidth(parsing: every))
+        // Mid-day 0 to mid-day 4: days 1, 2 and 3 are whole.
+        let q = LakeQuery(from: june1 + 12 * 3_600_000, to: june1 + 4 * 86_400_000 + 12 * 3_600_000, every: width, columns: ["temperature"])
+        var reference = Reference()
+        for batch in 0..<(5 * 96) {
+            let r = try ParquetFileReader(path: lake.root + "/" + LakeLayout.partition(station: "s", millis: june1 + Int64(batch) * 900_000)
+                + "/" + LakeLayout.fileName(stem: LakeLayout.stem(prefix: "data", boundaryMillis: june1 + Int64(batch + 1) * 900_000), attempt: 0))
+            guard case .int64(let ts) = try r.readColumn(rowGroup: 0, column: 0),
+                  case .float(let v) = try r.readColumn(rowGroup: 0, column: r.column(named: "temperature")!.index) else { throw QueryError("?") }
+            for (t, x) in zip(ts, v) { reference.add(station: "s", time: t!, values: [x], from: q.from, to: q.to, every: width.millis) }
+        }
+        let plain = try QueryEngine(root: lake.root, workers: 2).run(q)
+        reference.check(plain)
+        let cache = QueryCache()
+        let first = try QueryEngine(root: lake.root, workers: 2, cache: cache).run(q)
+        #expect(cache.count == 3)
+        let second = try QueryEngine(root: lake.root, workers: 1, cache: cache).run(q)
+        #expect(first.groups == plain.groups && second.groups == plain.groups)
+        #expect(second.rowGroupsRead == 2 * 48, "only the two half days are read again")
+
+        // A late batch lands in day 2: that day is read again, and the answer includes it.
+        try lake.writeData(station: "s", times: [june1 + 2 * 86_400_000 + 60_000], values: ["temperature": [1000]],
+                           name: "data_0015-1.parquet")
+        let third = try QueryEngine(root: lake.root, workers: 2, cache: cache).run(q)
+        #expect(third.groups == (try QueryEngine(root: lake.root).run(q)).groups)
+        #expect(third.groups.contains { $0.aggregates[0].maximum == 1000 })
+        #expect(third.rowGroupsRead == 2 * 48 + 97)
+    }
+
+    @Test func unalignedRangesAndFailedDaysAreNotCached() throws {
+        let lake = try lake()
+        let cache = QueryCache()
+        _ = try QueryEngine(root: lake.root, cache: cache).run(LakeQuery(from: june1 + 1, to: june1 + 5 * 86_400_000, every: .hour, columns: ["temperature"]))
+        #expect(cache.count == 0)
+        try lake.put(LakeLayout.partition(station: "s", millis: june1 + 86_400_000) + "/data_0001.parquet", Array("broken".utf8))
+        let r = try QueryEngine(root: lake.root, cache: cache).run(LakeQuery(from: june1, to: june1 + 5 * 86_400_000, every: .hour, columns: ["temperature"]))
+        #expect(r.skipped.count == 1)
+        #expect(cache.count == 4, "every whole day but the one with the broken file")
+    }
+
+    @Test func theLeastRecentlyUsedDayGoesFirst() throws {
+        let lake = try lake()
+        let cache = QueryCache(capacity: 2)
+        let engine = QueryEngine(root: lake.root, cache: cache)
+        _ = try engine.run(LakeQuery(from: june1, to: june1 + 5 * 86_400_000, every: .hour, columns: ["temperature"]))
+        #expect(cache.count == 2)
+    }
+}

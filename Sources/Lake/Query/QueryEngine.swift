@@ -17,11 +17,14 @@ public struct QueryEngine: Sendable {
     public let root: String
     /// Threads reading files at once.
     public var workers: Int
+    /// Sums of whole days kept between runs (a long-running dashboard); nil reads every time.
+    public var cache: QueryCache?
 
     /// An engine over the lake at `root`, reading with one thread per online processor by
     /// default (a Pi 4 has four; DuckDB does the same).
-    public init(root: String, workers: Int? = nil) {
+    public init(root: String, workers: Int? = nil, cache: QueryCache? = nil) {
         self.root = root
+        self.cache = cache
         self.workers = workers ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
@@ -39,49 +42,144 @@ public struct QueryEngine: Sendable {
         var result = QueryResult(query: query, columns: columns, groups: [])
         let files = candidates(query, &result)
         result.filesConsidered = files.count
+        let plan = plan(files, query, columns)
         var total = Totals(columns: columns.count)
         // Files are independent: a few threads read a window of them at a time, and the window
         // is merged in path order, so the answer (down to the last bit of a sum) does not
-        // depend on the thread count, and memory stays bounded by the window.
-        let threads = max(1, min(workers, files.count))
+        // depend on the thread count, and memory stays bounded by the window. Whole days are
+        // summed on their own first (cached or not, the same additions in the same order), so
+        // a cache never changes an answer either.
+        let toRead = plan.reads
+        let threads = max(1, min(workers, toRead.count))
         let window = threads * 16
         var done = 0
-        while done < files.count {
-            let chunk = files[done..<min(files.count, done + window)]
+        var day: FilePartial?
+        var dayFailed = false
+        var nextDay = 0
+        func flushDays(through index: Int) {
+            // Days served by the cache, or finished, in path order up to file `index`.
+            while nextDay < plan.days.count, plan.days[nextDay].files.upperBound <= index {
+                let d = plan.days[nextDay]
+                if let cached = d.cached {
+                    total.merge(cached, station: d.station, keep: plan.keep)
+                } else if d.interior {
+                    let partial = day ?? FilePartial(columns: columns.count)
+                    if !dayFailed, let cache = plan.cache, let key = d.key { cache.store(key, d.signature, partial) }
+                    total.merge(partial, station: d.station, keep: plan.keep)
+                    day = nil
+                    dayFailed = false
+                }
+                nextDay += 1
+            }
+        }
+        while done < toRead.count {
+            let chunk = toRead[done..<min(toRead.count, done + window)]
             var outcomes = [Outcome?](repeating: nil, count: chunk.count)
             outcomes.withUnsafeMutableBufferPointer { slots in
                 let base = chunk.startIndex
                 if threads == 1 {
-                    for k in chunk.indices { slots[k - base] = read(files[k], query, columns) }
+                    for k in chunk.indices { slots[k - base] = read(files[toRead[k].file], toRead[k].bounds, query.every, columns) }
                 } else {
                     let out = Slots(buffer: slots)
                     DispatchQueue.concurrentPerform(iterations: threads) { w in
                         for k in stride(from: base + w, to: chunk.endIndex, by: threads) {
-                            out.buffer[k - base] = read(files[k], query, columns)
+                            out.buffer[k - base] = read(files[toRead[k].file], toRead[k].bounds, query.every, columns)
                         }
                     }
                 }
             }
             for (k, outcome) in outcomes.enumerated() {
                 guard let outcome else { continue }
-                let file = chunk[chunk.startIndex + k]
+                let item = toRead[chunk.startIndex + k]
+                flushDays(through: item.file)
+                let file = files[item.file]
                 result.rowGroupsRead += outcome.groupsRead
                 result.rowGroupsPruned += outcome.groupsPruned
                 switch outcome.partial {
                 case .success(let partial):
-                    total.merge(partial, station: file.station)
+                    if item.interior {
+                        if day == nil { day = FilePartial(columns: columns.count) }
+                        day!.merge(partial)
+                    } else {
+                        total.merge(partial, station: file.station, keep: { _ in true })
+                    }
                     if outcome.groupsRead == 0 && outcome.groupsPruned > 0 { result.filesPrunedByStatistics += 1 }
                 case .failure(let reason):
+                    if item.interior { dayFailed = true }
                     let s = SkippedFile(path: file.path, reason: reason.message)
                     result.skipped.append(s)
                     skipped(s)
                 }
-                progress(done + k + 1, files.count)
+                progress(done + k + 1, toRead.count)
             }
             done += chunk.count
         }
+        flushDays(through: files.count)
         result.groups = total.groups()
         return result
+    }
+
+    // MARK: Whole days
+
+    /// What to read and what the cache already holds.
+    struct Plan {
+        struct Day {
+            var station: String
+            /// Indices into the candidate files.
+            var files: Range<Int>
+            /// The whole UTC day lies inside the range: read without clipping, summed on its
+            /// own, cacheable.
+            var interior: Bool
+            var key: String?
+            var signature: [String]
+            var cached: FilePartial?
+        }
+        struct Read {
+            var file: Int
+            var bounds: (from: Int64, to: Int64)
+            var interior: Bool
+        }
+        var days: [Day] = []
+        var reads: [Read] = []
+        var cache: QueryCache?
+        /// Which buckets of an unclipped day belong to the answer.
+        var keep: @Sendable (Int64) -> Bool
+    }
+
+    func plan(_ files: [Candidate], _ query: LakeQuery, _ columns: [Column]) -> Plan {
+        let from = query.from ?? .min, to = query.to ?? .max
+        let w = query.every.millis
+        // A day read whole can be cut back to the range bucket by bucket only when the range
+        // ends fall on bucket boundaries; otherwise every file is clipped row by row.
+        let aligned = (query.from.map { $0.floorMod(w) == 0 } ?? true) && (query.to.map { $0.floorMod(w) == 0 } ?? true)
+        var plan = Plan(cache: cache, keep: { b in b >= from && b < to })
+        let columnKey = columns.map(\.name).joined(separator: ",")
+        var i = 0
+        while i < files.count {
+            let dayPath = files[i].path.dayFolder
+            var j = i + 1
+            while j < files.count, files[j].path.dayFolder == dayPath { j += 1 }
+            var day = Plan.Day(station: files[i].station, files: i..<j, interior: false, key: nil, signature: [], cached: nil)
+            if aligned, let e = LakeLayout.parse(files[i].path) {
+                let start = Int64(CSVImport.daysFromCivil(e.year, e.month, e.day)) * BucketWidth.dayMillis
+                // A day folder holds readings from its midnight to at most an hour past the
+                // next (a batch crossing midnight); buckets past `to` are dropped by `keep`.
+                day.interior = start >= from && start + BucketWidth.dayMillis <= to
+            }
+            if day.interior, let cache {
+                day.key = "\(query.kind.rawValue)|\(dayPath)|\(w)|\(columnKey)"
+                day.signature = files[i..<j].map(\.path)
+                day.cached = cache.lookup(day.key!, day.signature)
+            }
+            if day.cached == nil {
+                for k in i..<j {
+                    plan.reads.append(Plan.Read(file: k, bounds: day.interior ? (.min, .max) : (from, to), interior: day.interior))
+                }
+            }
+            plan.days.append(day)
+            i = j
+        }
+        return plan
     }
 
     /// The outcomes of a window of files: each thread writes its own slots, and the buffer is
@@ -196,13 +294,13 @@ public struct QueryEngine: Sendable {
 
     /// Reads one file into the groups of its own buckets; any problem skips the whole file, so
     /// an answer never holds part of a file.
-    func read(_ file: Candidate, _ query: LakeQuery, _ columns: [Column]) -> Outcome {
+    func read(_ file: Candidate, _ bounds: (from: Int64, to: Int64), _ every: BucketWidth, _ columns: [Column]) -> Outcome {
         var groupsRead = 0, groupsPruned = 0
-        let partial = read(file, query, columns, &groupsRead, &groupsPruned)
+        let partial = read(file, bounds, every, columns, &groupsRead, &groupsPruned)
         return Outcome(partial: partial, groupsRead: groupsRead, groupsPruned: groupsPruned)
     }
 
-    private func read(_ file: Candidate, _ query: LakeQuery, _ columns: [Column],
+    private func read(_ file: Candidate, _ bounds: (from: Int64, to: Int64), _ every: BucketWidth, _ columns: [Column],
                       _ groupsRead: inout Int, _ groupsPruned: inout Int) -> Result<FilePartial, QueryError> {
         let bytes: [UInt8], meta: FileMetaData
         do {
@@ -239,7 +337,7 @@ public struct QueryEngine: Sendable {
             }
         }
 
-        let from = query.from ?? .min, to = query.to ?? .max
+        let (from, to) = bounds
         var partial = FilePartial(columns: columns.count)
         for g in meta.rowGroups.indices {
             let group = meta.rowGroups[g]
@@ -255,7 +353,7 @@ public struct QueryEngine: Sendable {
             groupsRead += 1
             do {
                 try partial.add(bytes, meta, group: g, timestamp: tsIndex, divisor: divisor, from: from, to: to,
-                                every: query.every, sources: sources, names: columns.map(\.name))
+                                every: every, sources: sources, names: columns.map(\.name))
             } catch {
                 return .failure(QueryError("row group \(g): \(error.message)"))
             }
@@ -283,6 +381,15 @@ struct FilePartial {
         counts.append(0)
         aggregates.append(contentsOf: repeatElement(Aggregate(), count: columnCount))
         return s
+    }
+
+    /// Adds another partial's buckets (the next file of the same day).
+    mutating func merge(_ o: FilePartial) {
+        for (k, bucket) in o.buckets.enumerated() where o.counts[k] > 0 {
+            let s = slot(bucket)
+            counts[s] += o.counts[k]
+            for c in 0..<columnCount { aggregates[s * columnCount + c].merge(o.aggregates[k * columnCount + c]) }
+        }
     }
 
     /// Adds row group `g`: rows whose timestamp lies in `from..<to`, each to its bucket.
@@ -351,7 +458,8 @@ struct Totals {
 
     init(columns: Int) { columnCount = columns }
 
-    mutating func merge(_ p: FilePartial, station: String) {
+    /// Adds a file's or a day's buckets, those `keep` accepts.
+    mutating func merge(_ p: FilePartial, station: String, keep: (Int64) -> Bool) {
         guard !p.buckets.isEmpty else { return }
         let s: Int
         if let i = stationIndex[station] {
@@ -361,7 +469,7 @@ struct Totals {
             stationIndex[station] = s
             stations.append(station)
         }
-        for (k, bucket) in p.buckets.enumerated() where p.counts[k] > 0 {
+        for (k, bucket) in p.buckets.enumerated() where p.counts[k] > 0 && keep(bucket) {
             let key = Key(station: s, bucket: bucket)
             let slot: Int
             if let existing = slotOf[key] {
@@ -388,5 +496,13 @@ struct Totals {
             QueryGroup(station: stations[keys[slot].station], start: keys[slot].bucket, count: counts[slot],
                        aggregates: Array(aggregates[(slot * columnCount)..<((slot + 1) * columnCount)]))
         }
+    }
+}
+
+extension String {
+    /// `station=…/year=…/month=…/day=…` of a file's relative path.
+    fileprivate var dayFolder: Substring {
+        guard let slash = lastIndex(of: "/") else { return self[...] }
+        return self[..<slash]
     }
 }

@@ -1,0 +1,236 @@
+// The dashboard's routes. Pages and the data behind them:
+//
+//   GET /                                  every station, its last reading and how stale it is
+//   GET /stations/<id>                     a station's page (?range=1h|24h|7d|30d|custom&from&to&tz)
+//   GET /api/stations                      the front page as JSON or CSV (?format=csv)
+//   GET /api/stations/<id>/latest          the newest reading (?health=1 for health, ?format=csv)
+//   GET /api/stations/<id>/series          a chart's data (?chart=<id> or ?columns=a,b, the range
+//                                          parameters, ?health=1, ?format=csv|json): exactly what
+//                                          `opensensor query` prints for the same question
+//
+// Read-only: nothing here writes to the lake. Lake reads run off the event loop.
+
+import Dispatch
+public import Hummingbird
+import Lake
+public import Logging
+import Parquet
+
+public struct Dashboard: Sendable {
+    public let view: LakeView
+    /// Milliseconds since the epoch, UTC; injected so tests and benchmarks fix "now".
+    public let now: @Sendable () -> Int64
+
+    public init(view: LakeView, now: @escaping @Sendable () -> Int64) {
+        self.view = view
+        self.now = now
+    }
+
+    /// The router with every route; the same one serves the command and the tests.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/") { request, _ in
+            try await self.respond(request) { c in
+                Self.html(Pages.index(self.view.stations(), dataRoot: self.view.dataRoot, c))
+            }
+        }
+        router.get("/stations/:id") { request, context in
+            try await self.respond(request) { c in
+                let id = try self.station(context)
+                return Self.html(Pages.station(try self.stationData(id, request, c), c))
+            }
+        }
+        router.get("/api/stations") { request, _ in
+            try await self.respond(request, api: true) { _ in
+                let format = try Self.format(request)
+                let stations = self.view.stations()
+                let now = self.now()
+                var lines: [String] = []
+                if format == .csv {
+                    lines.append("station,last_reading,age_seconds,has_health")
+                    for s in stations {
+                        lines.append("\(s.id),\(s.lastReading.map(TimeFormat.iso8601(millis:)) ?? ""),\(s.lastReading.map { String((now - $0) / 1000) } ?? ""),\(s.hasHealth)")
+                    }
+                } else {
+                    for s in stations {
+                        lines.append("{\"station\":\(RowFormatter.jsonString(s.id)),\"last_reading\":\(s.lastReading.map { RowFormatter.jsonString(TimeFormat.iso8601(millis: $0)) } ?? "null"),\"age_seconds\":\(s.lastReading.map { String((now - $0) / 1000) } ?? "null"),\"has_health\":\(s.hasHealth)}")
+                    }
+                }
+                return Self.text(lines, format)
+            }
+        }
+        router.get("/api/stations/:id/latest") { request, context in
+            try await self.respond(request, api: true) { _ in
+                let id = try self.station(context)
+                let format = try Self.format(request)
+                let kind = try Self.kind(request)
+                guard let row = try self.view.latest(id, kind) else {
+                    throw DashboardError.notFound("station \(id) has no \(kind == .data ? "readings" : "health data") yet")
+                }
+                let names = kind.schema.columns.filter { c in
+                    switch c.type {
+                    case .float, .double, .int32, .int64: true
+                    default: false
+                    }
+                }.map(\.name)
+                let cells = [TimeFormat.iso8601(millis: row.time)] + names.map { n in row.values[n].map { Self.number($0, kind) } }
+                if format == .csv {
+                    return Self.text([(["timestamp"] + names).joined(separator: ","), cells.map { $0 ?? "" }.joined(separator: ",")], format)
+                }
+                var s = "{\"station\":\(RowFormatter.jsonString(id)),\"file\":\(RowFormatter.jsonString(row.file))"
+                for (name, cell) in zip(["timestamp"] + names, cells) {
+                    s += ",\(RowFormatter.jsonString(name)):" + (name == "timestamp" ? RowFormatter.jsonString(cell!) : cell ?? "null")
+                }
+                return Self.text([s + "}"], format)
+            }
+        }
+        router.get("/api/stations/:id/series") { request, context in
+            try await self.respond(request, api: true) { c in
+                let id = try self.station(context)
+                let format = try Self.format(request)
+                var kind = try Self.kind(request)
+                var columns: [String] = []
+                if let chartID = request.uri.queryParameters.get("chart") {
+                    guard let chart = Catalog.chart(chartID) else {
+                        throw DashboardError.badRequest("chart: no chart '\(chartID)'; expected one of \((Catalog.sensorCharts + Catalog.healthCharts).map(\.id).joined(separator: ", "))")
+                    }
+                    kind = chart.kind
+                    columns = chart.columns.map(\.name)
+                }
+                if let list = request.uri.queryParameters.get("columns") {
+                    columns = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                    if columns.contains("") { throw DashboardError.badRequest("columns: expected comma-separated names, got '\(list)'") }
+                }
+                let range = try self.range(request, c)
+                let result = try self.view.series(id, kind, range, columns: columns)
+                var lines: [String] = []
+                QueryOutput.write(result, as: format) { lines.append($0) }
+                return Self.text(lines, format)
+            }
+        }
+        // Anything else: a 404 page rather than an empty answer.
+        router.get("**") { request, _ in
+            try await self.respond(request, api: request.uri.path.hasPrefix("/api/")) { _ in
+                throw DashboardError.notFound("no page at \(request.uri.path)")
+            }
+        }
+        return router
+    }
+
+    /// Serves on `host:port` until SIGTERM or SIGINT; `onListening` hears the bound port
+    /// (useful with port 0).
+    public func run(host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let app = Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "opensensor"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+            logger: logger)
+        try await app.runService()
+    }
+
+    // MARK: Request pieces
+
+    func station(_ context: BasicRequestContext) throws(DashboardError) -> String {
+        let id = context.parameters.get("id") ?? ""
+        guard view.knows(id) else { throw .notFound("no station '\(id)' in \(view.dataRoot)") }
+        return id
+    }
+
+    /// The viewer's offset: `?tz=` (minutes east of UTC), else the cookie the page's script
+    /// sets, else UTC.
+    static func offset(_ request: Request) throws(DashboardError) -> Int {
+        if let text = request.uri.queryParameters.get("tz") {
+            guard let m = Int(text), (-720...840).contains(m) else {
+                throw .badRequest("tz: expected minutes east of UTC between -720 and 840, got '\(text)'")
+            }
+            return m
+        }
+        if let cookie = request.cookies["tz"]?.value, let m = Int(cookie), (-720...840).contains(m) { return m }
+        return 0
+    }
+
+    func range(_ request: Request, _ c: Pages.Context) throws(DashboardError) -> ViewRange {
+        let q = request.uri.queryParameters
+        return try ViewRange.parse(range: q.get("range"), from: q.get("from"), to: q.get("to"), now: c.now, offsetMinutes: c.offsetMinutes)
+    }
+
+    static func format(_ request: Request) throws(DashboardError) -> QueryFormat {
+        let text = request.uri.queryParameters.get("format") ?? "json"
+        guard let f = QueryFormat(rawValue: text), f != .table else { throw .badRequest("format: expected json or csv, got '\(text)'") }
+        return f
+    }
+
+    static func kind(_ request: Request) throws(DashboardError) -> LakeKind {
+        switch request.uri.queryParameters.get("health") {
+        case nil, "0", "false": .data
+        case "1", "true": .health
+        case let other?: throw .badRequest("health: expected 1 or 0, got '\(other)'")
+        }
+    }
+
+    func stationData(_ id: String, _ request: Request, _ c: Pages.Context) throws(DashboardError) -> Pages.StationData {
+        let range = try range(request, c)
+        let latest = try view.latest(id, .data)
+        let sensor = try view.series(id, .data, range, columns: Catalog.columns(.data))
+        var health: QueryResult?
+        if view.hasHealth(id) { health = try view.series(id, .health, range, columns: Catalog.columns(.health)) }
+        return Pages.StationData(id: id, range: range, latest: latest, sensor: sensor, health: health)
+    }
+
+    static func number(_ v: Double, _ kind: LakeKind) -> String {
+        // Sensor columns are FLOAT: their shortest text, as `parquet cat` prints them.
+        kind == .data ? Float(v).description : v.description
+    }
+
+    // MARK: Responses
+
+    /// Runs `work` off the event loop (it reads files) and turns a `DashboardError` into its
+    /// status with a page or a plain-text message.
+    func respond(_ request: Request, api: Bool = false,
+                 _ work: @escaping @Sendable (Pages.Context) throws -> Response) async throws -> Response {
+        let now = self.now()
+        let context: Pages.Context
+        do {
+            context = Pages.Context(now: now, offsetMinutes: try Self.offset(request))
+        } catch {
+            return Self.failure(error, Pages.Context(now: now, offsetMinutes: 0), api: api)
+        }
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    continuation.resume(returning: try work(context))
+                } catch let error as DashboardError {
+                    continuation.resume(returning: Self.failure(error, context, api: api))
+                } catch {
+                    continuation.resume(returning: Self.failure(DashboardError(status: 500, "\(error)"), context, api: api))
+                }
+            }
+        }
+    }
+
+    static func failure(_ error: DashboardError, _ c: Pages.Context, api: Bool) -> Response {
+        let status = HTTPResponse.Status(code: error.status)
+        if api {
+            return Response(status: status, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: error.message + "\n")))
+        }
+        var r = html(Pages.error(error, c))
+        r.status = status
+        return r
+    }
+
+    static func html(_ page: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    static func text(_ lines: [String], _ format: QueryFormat) -> Response {
+        var body = ""
+        for l in lines {
+            body += l
+            body += "\n"
+        }
+        let type = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8"
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

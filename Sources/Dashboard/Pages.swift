@@ -1,0 +1,210 @@
+// The HTML pages, rendered whole on the server: readable without JavaScript, one small inline
+// script that tells the server the viewer's UTC offset (a cookie, one reload) and refreshes a
+// live page every minute. No external assets: a station is often offline.
+
+import Lake
+
+enum Pages {
+    /// A reading older than this is marked stale. Batches land every 15 minutes by default
+    /// (OPENSENSOR_BATCH_DURATION), so a healthy station's newest reading in the lake can be
+    /// up to 15 minutes old; twice that means a batch is missing.
+    static let staleAfter: Int64 = 30 * 60_000
+
+    struct Context {
+        var now: Int64
+        var offsetMinutes: Int
+    }
+
+    // MARK: Front page
+
+    static func index(_ stations: [StationSummary], dataRoot: String, _ c: Context) -> String {
+        var body = "<header><h1>opensensor</h1><p class=\"sub\">\(stations.count) station\(stations.count == 1 ? "" : "s") in <code>\(HTML.escape(dataRoot))</code> · times in \(LocalTime.offsetLabel(c.offsetMinutes))</p></header>\n"
+        if stations.isEmpty {
+            body += "<p class=\"empty\">No stations yet. Start the collector (<code>opensensor start</code>) or point <code>--data</code> at a lake.</p>\n"
+        } else {
+            body += "<table class=\"stations\"><thead><tr><th>Station</th><th>Last reading</th><th>Age</th></tr></thead><tbody>\n"
+            for s in stations {
+                let id = HTML.escape(s.id)
+                body += "<tr class=\"station\" data-station=\"\(id)\"><td><a href=\"/stations/\(id)\">\(id)</a>\(s.hasHealth ? " <span class=\"tag\">health</span>" : "")</td>"
+                if let t = s.lastReading {
+                    body += "<td>\(timeElement(t, c))</td><td>\(ageElement(t, c))</td></tr>\n"
+                } else {
+                    body += "<td>—</td><td><span class=\"age none\">no readings yet</span></td></tr>\n"
+                }
+            }
+            body += "</tbody></table>\n"
+        }
+        body += "<footer><a href=\"/api/stations\">JSON</a> · <a href=\"/api/stations?format=csv\">CSV</a></footer>\n"
+        return document(title: "opensensor", body: body, c, live: true)
+    }
+
+    // MARK: Station page
+
+    struct StationData {
+        var id: String
+        var range: ViewRange
+        var latest: LatestRow?
+        var sensor: QueryResult
+        var health: QueryResult?
+        var healthLatest: LatestRow?
+    }
+
+    static func station(_ d: StationData, _ c: Context) -> String {
+        let id = HTML.escape(d.id)
+        let axis = TimeAxis(from: d.range.from, to: d.range.to, step: d.range.every.millis, utcOffsetMinutes: c.offsetMinutes)
+        var body = "<header><p class=\"crumbs\"><a href=\"/\">opensensor</a> ›</p><h1>Station <code>\(id)</code></h1>\n<p class=\"sub\">"
+        if let l = d.latest {
+            body += "Last reading \(timeElement(l.time, c, seconds: true)) \(ageElement(l.time, c))"
+        } else {
+            body += "<span class=\"age none\">No readings yet</span>"
+        }
+        body += " · times in \(LocalTime.offsetLabel(c.offsetMinutes))</p></header>\n"
+        body += rangeNav(d, c)
+
+        // Big numbers with the range's sparkline.
+        body += "<section class=\"now\" aria-label=\"Latest values\">\n"
+        let sensorSeries = series(d.sensor)
+        for h in Catalog.headlines {
+            let value = d.latest?.values[h.column]
+            body += "<div class=\"big\" data-column=\"\(h.column)\"\(value.map { " data-value=\"\(Float($0).description)\"" } ?? "")>"
+            body += "<span class=\"label\">\(HTML.escape(h.label))</span>"
+            body += "<span class=\"value\">\(value.map { NumberText.format($0, decimals: h.decimals) } ?? "—")</span>"
+            body += "<span class=\"unit\">\(HTML.escape(h.unit))</span>"
+            body += Sparkline.render(ChartSeries(key: h.column, label: h.label, points: sensorSeries[h.column] ?? []), axis: axis)
+            body += "</div>\n"
+        }
+        body += "</section>\n"
+
+        body += "<section class=\"charts\" aria-label=\"Sensor charts\">\n"
+        for chart in Catalog.sensorCharts { body += figure(chart, sensorSeries, axis, d) }
+        body += "</section>\n"
+        if let health = d.health {
+            body += "<h2 class=\"part\">Station health</h2>\n<section class=\"charts health\" aria-label=\"Health charts\">\n"
+            let healthSeries = series(health)
+            for chart in Catalog.healthCharts { body += figure(chart, healthSeries, axis, d) }
+            body += "</section>\n"
+        }
+        body += "<footer><p>The same numbers from the command line:</p><pre><code>\(HTML.escape(d.range.command(kind: .data, station: d.id, columns: [], format: "csv")))</code></pre></footer>\n"
+        let live = d.range.name != "custom"
+        return document(title: "Station \(d.id) — opensensor", body: body, c, live: live)
+    }
+
+    static func rangeNav(_ d: StationData, _ c: Context) -> String {
+        var s = "<nav class=\"ranges\" aria-label=\"Time range\">"
+        for p in ViewRange.presets {
+            let on = p.name == d.range.name
+            s += "<a href=\"?range=\(p.name)\"\(on ? " class=\"on\" aria-current=\"page\"" : "")>\(p.label)</a>"
+        }
+        let from = LocalTime.format(d.range.from, offsetMinutes: c.offsetMinutes, .full).replacingSpace("T")
+        let to = LocalTime.format(d.range.to, offsetMinutes: c.offsetMinutes, .full).replacingSpace("T")
+        s += "<form method=\"get\" class=\"custom\"><input type=\"hidden\" name=\"range\" value=\"custom\">"
+        s += "<label>From <input type=\"datetime-local\" name=\"from\" value=\"\(from)\" required></label> "
+        s += "<label>to <input type=\"datetime-local\" name=\"to\" value=\"\(to)\" required></label> "
+        s += "<button type=\"submit\"\(d.range.name == "custom" ? " class=\"on\"" : "")>Show</button></form>"
+        s += "<p class=\"resolution\">\(LocalTime.format(d.range.from, offsetMinutes: c.offsetMinutes, .dayTime)) – \(LocalTime.format(d.range.to, offsetMinutes: c.offsetMinutes, .dayTime)), averages per \(d.range.every)</p>"
+        return s + "</nav>\n"
+    }
+
+    static func figure(_ chart: ChartDefinition, _ series: [String: [ChartPoint]], _ axis: TimeAxis, _ d: StationData) -> String {
+        let spec = ChartSpec(
+            id: chart.id, title: chart.title, unit: chart.unit,
+            series: chart.columns.map { ChartSeries(key: $0.name, label: $0.label, points: series[$0.name] ?? []) },
+            axis: axis, includeZero: chart.includeZero)
+        let api = "/api/stations/\(d.id)/series?chart=\(chart.id)&" + rangeQuery(d.range)
+        return "<figure id=\"fig-\(chart.id)\" class=\"chart-box\"><h2>\(HTML.escape(chart.title))</h2>"
+            + SVGChart.render(spec)
+            + "<figcaption><a href=\"\(HTML.escape(api))&amp;format=csv\">CSV</a> · <a href=\"\(HTML.escape(api))&amp;format=json\">JSON</a></figcaption></figure>\n"
+    }
+
+    /// The parameters that pin `range` down exactly, for links to the data behind a page.
+    static func rangeQuery(_ r: ViewRange) -> String {
+        "range=custom&from=\(TimeFormat.iso8601(millis: r.from))&to=\(TimeFormat.iso8601(millis: r.to))"
+    }
+
+    /// Each column's averages as chart points, one per bucket that had readings.
+    static func series(_ result: QueryResult) -> [String: [ChartPoint]] {
+        var out: [String: [ChartPoint]] = [:]
+        for (c, column) in result.columns.enumerated() {
+            out[column.name] = result.groups.map { ChartPoint(t: $0.start, value: $0.aggregates[c].average) }
+        }
+        return out
+    }
+
+    // MARK: Errors
+
+    static func error(_ e: DashboardError, _ c: Context) -> String {
+        let title = e.status == 404 ? "Not found" : e.status == 400 ? "Bad request" : "Error"
+        return document(title: "\(title) — opensensor",
+                        body: "<header><p class=\"crumbs\"><a href=\"/\">opensensor</a> ›</p><h1>\(title)</h1></header>\n<p class=\"error\">\(HTML.escape(e.message))</p>\n",
+                        c, live: false)
+    }
+
+    // MARK: Pieces
+
+    static func timeElement(_ t: Int64, _ c: Context, seconds: Bool = false) -> String {
+        "<time datetime=\"\(TimeFormat.iso8601(millis: t))\" data-t=\"\(t)\">\(LocalTime.format(t, offsetMinutes: c.offsetMinutes, seconds ? .fullSeconds : .full))</time>"
+    }
+
+    static func ageElement(_ t: Int64, _ c: Context) -> String {
+        let age = c.now - t
+        return "<span class=\"age \(age > staleAfter ? "stale" : "fresh")\" data-age-seconds=\"\(age / 1000)\">\(ageText(age))</span>"
+    }
+
+    static func ageText(_ millis: Int64) -> String {
+        let s = millis / 1000
+        if s < 0 { return "in the future (clock?)" }
+        if s < 60 { return "just now" }
+        if s < 3600 { return "\(s / 60) min ago" }
+        if s < 2 * 86_400 { return "\(s / 3600) h ago" }
+        return "\(s / 86_400) days ago"
+    }
+
+    static func document(title: String, body: String, _ c: Context, live: Bool) -> String {
+        var s = "<!DOCTYPE html>\n<html lang=\"en\" data-tz=\"\(c.offsetMinutes)\" data-live=\"\(live ? 1 : 0)\"><head><meta charset=\"utf-8\">"
+        s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>\(HTML.escape(title))</title>"
+        s += "<link rel=\"icon\" href=\"data:,\"><style>\(css)</style></head>\n<body>\n"
+        s += body
+        s += "<script>\(script)</script>\n</body></html>\n"
+        return s
+    }
+
+    static let css = """
+        :root{color-scheme:light dark;--fg:#1b1f24;--muted:#5b6570;--bg:#fbfbfa;--card:#fff;--line:#d9dde2}
+        @media (prefers-color-scheme:dark){:root{--fg:#e6e8ea;--muted:#9aa4ae;--bg:#14171a;--card:#1c2024;--line:#333a41}}
+        *{box-sizing:border-box}body{margin:0 auto;max-width:1180px;padding:12px;font:15px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg)}
+        h1{font-size:1.35rem;margin:.2rem 0}h2{font-size:1rem;margin:0 0 .3rem}code{font-size:.9em;word-break:break-all}
+        a{color:#0b6bcb}.sub,.crumbs,.resolution,figcaption,footer{color:var(--muted);font-size:.9rem}.crumbs{margin:0}
+        .age.fresh{color:#1a7f37}.age.stale{color:#c0392b;font-weight:600}.age.none{color:var(--muted)}
+        table.stations{border-collapse:collapse;width:100%}table.stations td,table.stations th{text-align:left;padding:.4rem;border-bottom:1px solid var(--line)}
+        .tag{font-size:.75rem;border:1px solid var(--line);border-radius:4px;padding:0 4px;color:var(--muted)}
+        nav.ranges{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.6rem 0}
+        nav.ranges a,nav.ranges button{padding:.25rem .6rem;border:1px solid var(--line);border-radius:6px;text-decoration:none;background:var(--card);color:inherit;font:inherit}
+        nav.ranges .on{background:#0b6bcb;color:#fff;border-color:#0b6bcb}nav.ranges form{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}
+        nav.ranges input{font:inherit;max-width:14rem}.resolution{flex-basis:100%;margin:0}
+        section.now{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.5rem;margin:.6rem 0}
+        .big{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.4rem .6rem;display:grid;grid-template-columns:auto 1fr;align-items:baseline}
+        .big .label{grid-column:1/3;color:var(--muted);font-size:.85rem}.big .value{font-size:1.9rem;font-weight:600;font-variant-numeric:tabular-nums}
+        .big .unit{margin-left:.3rem;color:var(--muted)}.big svg{grid-column:1/3;width:100%;height:32px}
+        section.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,520px),1fr));gap:.6rem}
+        figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.5rem}figure svg{width:100%;height:auto;display:block}
+        svg text{fill:currentColor}.part{margin-top:1.2rem}pre{white-space:pre-wrap;word-break:break-all}.error{color:#c0392b;font-weight:600}
+        """
+
+    /// Tells the server the viewer's offset through a cookie and reloads once when the page
+    /// was drawn for another one; reloads a live page every minute while it is visible.
+    static let script = """
+        (function(){var o=-new Date().getTimezoneOffset(),r=document.documentElement;
+        document.cookie="tz="+o+"; path=/; max-age=31536000; samesite=lax";
+        if(r.dataset.tz!==String(o)&&!/[?&]tz=/.test(location.search)&&!sessionStorage.getItem("tz-reload")){sessionStorage.setItem("tz-reload","1");location.reload();return;}
+        if(r.dataset.live==="1"){setInterval(function(){if(!document.hidden)location.reload();},60000);}})();
+        """
+}
+
+extension String {
+    /// `2026-06-03 14:05` → `2026-06-03T14:05`, the form a datetime-local field takes.
+    fileprivate func replacingSpace(_ with: String) -> String {
+        var out = ""
+        for ch in self { if ch == " " { out += with } else { out.append(ch) } }
+        return out
+    }
+}

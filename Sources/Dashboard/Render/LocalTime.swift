@@ -1,0 +1,119 @@
+/// Wall-clock text for a UTC instant seen from a fixed offset. The server is told the viewer's
+/// offset, so no time-zone database is needed (and Foundation is not allowed here).
+public enum LocalTime {
+    public enum Style: Sendable, Equatable {
+        /// "14:05"
+        case time
+        /// "14:05:05" — for tick steps under a minute.
+        case timeSeconds
+        /// "Jun 3 14:05"
+        case dayTime
+        /// "Jun 3"
+        case day
+        /// "2026-06-03 14:05"
+        case full
+        /// "2026-06-03 14:05:05"
+        case fullSeconds
+    }
+
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    public static func format(_ millis: Int64, offsetMinutes: Int, _ style: Style) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        append(millis, offsetMinutes: offsetMinutes, style, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// "UTC", "UTC+01:00", "UTC-05:30".
+    public static func offsetLabel(_ offsetMinutes: Int) -> String {
+        if offsetMinutes == 0 { return "UTC" }
+        var out: [UInt8] = Array("UTC".utf8)
+        out.append(offsetMinutes < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+        let m = offsetMinutes.magnitude
+        pad2(Int(m / 60), &out)
+        out.append(UInt8(ascii: ":"))
+        pad2(Int(m % 60), &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    struct Civil: Equatable {
+        var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+    }
+
+    static func civil(_ millis: Int64, offsetMinutes: Int) -> Civil {
+        let local = millis + Int64(offsetMinutes) * 60_000
+        let seconds = floorDiv(local, 1000)
+        let days = floorDiv(seconds, 86_400)
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        return Civil(year: y, month: m, day: d, hour: secondOfDay / 3600,
+                     minute: secondOfDay / 60 % 60, second: secondOfDay % 60)
+    }
+
+    /// Proleptic Gregorian date of a day count since 1970-01-01, using 400-year eras (146,097 days)
+    /// whose years start on March 1 so the leap day falls at the end.
+    static func civilFromDays(_ days: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = floorDiv(z, 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (Int(year), Int(month), Int(day))
+    }
+
+    static func append(_ millis: Int64, offsetMinutes: Int, _ style: Style, to out: inout [UInt8]) {
+        let c = civil(millis, offsetMinutes: offsetMinutes)
+        func ymd() {
+            if c.year < 0 { out.append(UInt8(ascii: "-")) }
+            let y = abs(c.year)
+            if y < 1000 { out.append(48) }
+            if y < 100 { out.append(48) }
+            if y < 10 { out.append(48) }
+            NumberText.appendInt(y, to: &out)
+            out.append(UInt8(ascii: "-"))
+            pad2(c.month, &out)
+            out.append(UInt8(ascii: "-"))
+            pad2(c.day, &out)
+        }
+        func monthDay() {
+            out.append(contentsOf: monthNames[c.month - 1].utf8)
+            out.append(UInt8(ascii: " "))
+            NumberText.appendInt(c.day, to: &out)
+        }
+        func hm() {
+            pad2(c.hour, &out)
+            out.append(UInt8(ascii: ":"))
+            pad2(c.minute, &out)
+        }
+        func sec() {
+            out.append(UInt8(ascii: ":"))
+            pad2(c.second, &out)
+        }
+        switch style {
+        case .time: hm()
+        case .timeSeconds: hm(); sec()
+        case .dayTime: monthDay(); out.append(UInt8(ascii: " ")); hm()
+        case .day: monthDay()
+        case .full: ymd(); out.append(UInt8(ascii: " ")); hm()
+        case .fullSeconds: ymd(); out.append(UInt8(ascii: " ")); hm(); sec()
+        }
+    }
+
+    @inline(__always)
+    static func pad2(_ v: Int, _ out: inout [UInt8]) {
+        out.append(48 + UInt8(v / 10 % 10))
+        out.append(48 + UInt8(v % 10))
+    }
+}
+
+/// Division rounding toward negative infinity, so instants before 1970 land on the right day.
+@inline(__always)
+func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
