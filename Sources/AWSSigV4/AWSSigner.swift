@@ -1,5 +1,3 @@
-import Crypto
-
 #if canImport(FoundationEssentials)
     public import FoundationEssentials
 #else
@@ -51,7 +49,9 @@ public struct AWSSigner: Sendable, CustomStringConvertible, CustomDebugStringCon
 
         /// The SHA-256 of `bytes`.
         public static func of<Bytes: DataProtocol>(_ bytes: Bytes) -> PayloadHash {
-            .sha256Hex(lowercaseHex(SHA256.hash(data: bytes)))
+            var hash = SHA256()
+            for region in bytes.regions { region.withUnsafeBytes { hash.update($0) } }
+            return .sha256Hex(lowercaseHex(hash.finalize()))
         }
 
         /// The string written into the canonical request.
@@ -179,13 +179,13 @@ public struct AWSSigner: Sendable, CustomStringConvertible, CustomDebugStringCon
     func sign(canonicalRequest: String, time: SigningDate) -> (stringToSign: String, signature: String) {
         let stringToSign = [
             "AWS4-HMAC-SHA256", time.timestamp, scope(time),
-            lowercaseHex(SHA256.hash(data: Array(canonicalRequest.utf8))),
+            lowercaseHex(SHA256.hash(canonicalRequest.utf8)),
         ].joined(separator: "\n")
-        var key = SymmetricKey(data: Array(("AWS4" + credentials.secretAccessKey).utf8))
+        var key = Array(("AWS4" + credentials.secretAccessKey).utf8)
         for part in [time.day, region, service, "aws4_request"] {
-            key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key))
+            key = HMACSHA256.authenticationCode(for: part.utf8, key: key)
         }
-        let signature = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)
+        let signature = HMACSHA256.authenticationCode(for: stringToSign.utf8, key: key)
         return (stringToSign, lowercaseHex(signature))
     }
 

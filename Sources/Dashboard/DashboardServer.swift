@@ -123,9 +123,28 @@ public struct Dashboard: Sendable {
         let app = Application(
             router: router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "opensensor"),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+            onServerRunning: { channel in
+                onListening(channel.localAddress?.port ?? port)
+                // On a thread of its own: it blocks on file reads for a while.
+                DispatchQueue.global(qos: .background).async { self.warmUp(logger: logger) }
+            },
             logger: logger)
         try await app.runService()
+    }
+
+    /// Reads the whole days of every station's 7- and 30-day pages into the cache, so the
+    /// first visitor of a long range does not wait for a month of files to be read (about a
+    /// second per station-month here; the later loads read only the first and last day).
+    public func warmUp(logger: Logger) {
+        let started = now()
+        for station in view.stations() {
+            for name in ["7d", "30d"] {
+                guard let range = try? ViewRange.parse(range: name, from: nil, to: nil, now: now(), offsetMinutes: 0) else { continue }
+                _ = try? view.series(station.id, .data, range, columns: Catalog.columns(.data))
+                if station.hasHealth { _ = try? view.series(station.id, .health, range, columns: Catalog.columns(.health)) }
+            }
+        }
+        logger.debug("dashboard: cache warmed", metadata: ["ms": "\(now() - started)"])
     }
 
     // MARK: Request pieces

@@ -68,50 +68,62 @@ public struct LakeView: Sendable {
 
     public func hasHealth(_ id: String) -> Bool {
         guard let healthRoot else { return false }
-        return LakeIndex.newestFile(healthRoot, station: id, kind: LakeKind.health.rawValue) != nil
+        return !LakeIndex.newestFiles(healthRoot, station: id, kind: LakeKind.health.rawValue).isEmpty
     }
 
-    /// The newest row of `kind` for `id`, nil when there is no file yet. The newest file is
-    /// found by name; within it the row with the greatest timestamp wins (rows are in time
-    /// order unless the clock stepped back mid-batch).
+    /// Files tried, newest first, before the latest row is given up on: a file the collector
+    /// is copying in, or a damaged one, must not blank the page.
+    static let latestAttempts = 8
+
+    /// The newest row of `kind` for `id`, nil when there is no readable file yet. The newest
+    /// file is found by name; within it the row with the greatest timestamp wins (rows are in
+    /// time order unless the clock stepped back mid-batch). An unreadable file is passed over
+    /// for the one before it; only when none of the newest few can be read is that an error.
     public func latest(_ id: String, _ kind: LakeKind) throws(DashboardError) -> LatestRow? {
-        guard let root = root(kind), let (path, _) = LakeIndex.newestFile(root, station: id, kind: kind.rawValue) else { return nil }
-        do {
-            let reader = try ParquetFileReader(path: root + "/" + path)
-            guard let ts = reader.column(named: "timestamp"), ts.physicalType == .int64 else {
-                throw DashboardError(status: 500, "\(root)/\(path): no INT64 timestamp column")
+        guard let root = root(kind) else { return nil }
+        var firstError: String?
+        for (path, _) in LakeIndex.newestFiles(root, station: id, kind: kind.rawValue, limit: Self.latestAttempts) {
+            do {
+                if let row = try Self.lastRow(root, path, kind) { return row }
+            } catch {
+                if firstError == nil { firstError = "\(error)" }
             }
-            let divisor: Int64 = switch ts.timestampUnit { case .micros?: 1000; case .nanos?: 1_000_000; default: 1 }
-            var best: (time: Int64, group: Int, row: Int)?
-            for g in 0..<reader.rowGroupCount {
-                guard case .int64(let times) = try reader.readColumn(rowGroup: g, column: ts.index) else { continue }
-                for (i, t) in times.enumerated() {
-                    guard let t else { continue }
-                    let ms = t.floorDiv(divisor)
-                    if best == nil || ms >= best!.time { best = (ms, g, i) }
-                }
-            }
-            guard let best else { return nil }
-            var values: [String: Double] = [:]
-            for c in kind.schema.columns where c.name != "timestamp" {
-                guard let col = reader.column(named: c.name) else { continue }
-                let v = try reader.readColumn(rowGroup: best.group, column: col.index)
-                guard best.row < v.count else { continue }
-                switch v {
-                case .float(let x): if let f = x[best.row] { values[c.name] = Double(f) }
-                case .double(let x): if let d = x[best.row] { values[c.name] = d }
-                case .int32(let x): if let i = x[best.row] { values[c.name] = Double(i) }
-                case .int64(let x): if let i = x[best.row] { values[c.name] = Double(i) }
-                case .boolean(let x): if let b = x[best.row] { values[c.name] = b ? 1 : 0 }
-                case .string: break
-                }
-            }
-            return LatestRow(time: best.time, values: values, file: path)
-        } catch let error as DashboardError {
-            throw error
-        } catch {
-            throw DashboardError(status: 500, "\(error)")
         }
+        if let firstError { throw DashboardError(status: 500, firstError) }
+        return nil
+    }
+
+    static func lastRow(_ root: String, _ path: String, _ kind: LakeKind) throws -> LatestRow? {
+        let reader = try ParquetFileReader(path: root + "/" + path)
+        guard let ts = reader.column(named: "timestamp"), ts.physicalType == .int64 else {
+            throw DashboardError(status: 500, "\(root)/\(path): no INT64 timestamp column")
+        }
+        let divisor: Int64 = switch ts.timestampUnit { case .micros?: 1000; case .nanos?: 1_000_000; default: 1 }
+        var best: (time: Int64, group: Int, row: Int)?
+        for g in 0..<reader.rowGroupCount {
+            guard case .int64(let times) = try reader.readColumn(rowGroup: g, column: ts.index) else { continue }
+            for (i, t) in times.enumerated() {
+                guard let t else { continue }
+                let ms = t.floorDiv(divisor)
+                if best == nil || ms >= best!.time { best = (ms, g, i) }
+            }
+        }
+        guard let best else { return nil }
+        var values: [String: Double] = [:]
+        for c in kind.schema.columns where c.name != "timestamp" {
+            guard let col = reader.column(named: c.name) else { continue }
+            let v = try reader.readColumn(rowGroup: best.group, column: col.index)
+            guard best.row < v.count else { continue }
+            switch v {
+            case .float(let x): if let f = x[best.row] { values[c.name] = Double(f) }
+            case .double(let x): if let d = x[best.row] { values[c.name] = d }
+            case .int32(let x): if let i = x[best.row] { values[c.name] = Double(i) }
+            case .int64(let x): if let i = x[best.row] { values[c.name] = Double(i) }
+            case .boolean(let x): if let b = x[best.row] { values[c.name] = b ? 1 : 0 }
+            case .string: break
+            }
+        }
+        return LatestRow(time: best.time, values: values, file: path)
     }
 
     /// Count, average, minimum and maximum per bucket of `range` for `id`: the same answer

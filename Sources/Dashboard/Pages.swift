@@ -111,7 +111,8 @@ enum Pages {
             series: chart.columns.map { ChartSeries(key: $0.name, label: $0.label, points: series[$0.name] ?? []) },
             axis: axis, includeZero: chart.includeZero)
         let api = "/api/stations/\(d.id)/series?chart=\(chart.id)&" + rangeQuery(d.range)
-        return "<figure id=\"fig-\(chart.id)\" class=\"chart-box\"><h2>\(HTML.escape(chart.title))</h2>"
+        // The chart draws its own title (with the unit); no heading repeats it.
+        return "<figure id=\"fig-\(chart.id)\" class=\"chart-box\">"
             + SVGChart.render(spec)
             + "<figcaption><a href=\"\(HTML.escape(api))&amp;format=csv\">CSV</a> · <a href=\"\(HTML.escape(api))&amp;format=json\">JSON</a></figcaption></figure>\n"
     }

@@ -14,30 +14,34 @@ public enum LakeIndex {
         }.sorted()
     }
 
-    /// The newest file of `kind` (`data` or `health`) of `station`, as a path relative to
-    /// `root`: the last in layout order (day, boundary, attempt) of the newest day folder that
-    /// holds any. Day folders are walked newest first, so an empty newest folder (a batch still
-    /// being written) falls back to the day before.
-    public static func newestFile(_ root: String, station: String, kind: String) -> (path: String, entry: LakeLayout.Entry)? {
+    /// The newest files of `kind` (`data` or `health`) of `station`, newest first, at most
+    /// `limit`, as paths relative to `root`. Day folders are walked from the newest down, so
+    /// the cost does not grow with history; within a day, files go by closing boundary, then
+    /// attempt. `data_0000` closes at the midnight that ends its day (a batch is filed under
+    /// the day of its first reading), so it is the day's last, not its first.
+    public static func newestFiles(_ root: String, station: String, kind: String, limit: Int = 1) -> [(path: String, entry: LakeLayout.Entry)] {
+        var out: [(path: String, entry: LakeLayout.Entry)] = []
+        guard limit > 0 else { return out }
         let stationPath = "station=" + station
+        func order(_ e: LakeLayout.Entry) -> (Int, Int) { (e.boundaryMinute == 0 ? 1440 : e.boundaryMinute, e.attempt) }
         for (yName, _) in QueryEngine.partitions(root + "/" + stationPath, "year=", 4).reversed() {
             let yPath = stationPath + "/" + yName
             for (mName, _) in QueryEngine.partitions(root + "/" + yPath, "month=", 2).reversed() {
                 let mPath = yPath + "/" + mName
                 for (dName, _) in QueryEngine.partitions(root + "/" + mPath, "day=", 2).reversed() {
                     let dPath = mPath + "/" + dName
-                    var best: (path: String, entry: LakeLayout.Entry)?
+                    var day: [(path: String, entry: LakeLayout.Entry)] = []
                     for f in QueryEngine.list(root + "/" + dPath) where !f.isDirectory {
                         let rel = dPath + "/" + f.name
-                        guard let e = LakeLayout.parse(rel), e.kind == kind else { continue }
-                        if let b = best?.entry, (b.boundaryMinute, b.attempt) >= (e.boundaryMinute, e.attempt) { continue }
-                        best = (rel, e)
+                        if let e = LakeLayout.parse(rel), e.kind == kind { day.append((rel, e)) }
                     }
-                    if let best { return best }
+                    day.sort { order($0.entry) > order($1.entry) }
+                    out.append(contentsOf: day.prefix(limit - out.count))
+                    if out.count == limit { return out }
                 }
             }
         }
-        return nil
+        return out
     }
 
     /// Whether `station` has a folder under `root`.

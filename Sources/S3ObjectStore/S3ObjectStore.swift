@@ -1,5 +1,4 @@
 import AWSSigV4
-import Crypto
 public import ObjectStore
 
 #if canImport(FoundationEssentials)
@@ -22,11 +21,11 @@ public final class S3ObjectStore: ObjectStore {
     let retrier: Retrier
     let now: @Sendable () -> Date
 
-    /// A store talking to the configured endpoint over AsyncHTTPClient.
+    /// A store talking to the configured endpoint over ``HTTP1Transport``.
     public convenience init(configuration: S3Configuration) {
         self.init(
             configuration: configuration,
-            transport: AsyncHTTPClientTransport(
+            transport: HTTP1Transport(
                 connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout,
                 requestTimeout: configuration.requestTimeout))
     }
@@ -55,7 +54,7 @@ public final class S3ObjectStore: ObjectStore {
         if bytes.count >= configuration.multipartThreshold {
             return try await putMultipart(path, bytes: bytes, mode: mode)
         }
-        let md5 = Array(Insecure.MD5.hash(data: bytes))
+        let md5 = MD5.hash(bytes)
         let md5Hex = hex(md5)
         var headers: [(name: String, value: String)] = [("Content-MD5", Data(md5).base64EncodedString())]
         headers += conditionalHeaders(mode)
@@ -112,7 +111,7 @@ public final class S3ObjectStore: ObjectStore {
                     throw ObjectStoreError(
                         .transient, "received \(size) of \(declared) bytes", path: path.rawValue, operation: "GET")
                 }
-                if let eTag, isPlainMD5(eTag), hex(Array(Insecure.MD5.hash(data: response.body))) != eTag {
+                if let eTag, isPlainMD5(eTag), hex(MD5.hash(response.body)) != eTag {
                     throw ObjectStoreError(
                         .transient, "the bytes received do not match the object's MD5 \(eTag)", path: path.rawValue,
                         operation: "GET")
@@ -244,7 +243,7 @@ public final class S3ObjectStore: ObjectStore {
             var md5s: [UInt8] = []
             for (index, start) in stride(from: 0, to: bytes.count, by: partSize).enumerated() {
                 let part = Array(bytes[start..<min(start + partSize, bytes.count)])
-                let md5 = Array(Insecure.MD5.hash(data: part))
+                let md5 = MD5.hash(part)
                 md5s += md5
                 let md5Hex = hex(md5)
                 let headers: [(name: String, value: String)] = [("Content-MD5", Data(md5).base64EncodedString())]
@@ -271,8 +270,8 @@ public final class S3ObjectStore: ObjectStore {
             xml += "</CompleteMultipartUpload>"
             let body = Array(xml.utf8)
             // S3's ETag of a multipart object: MD5 of the parts' MD5s, dash, part count.
-            let expectedETag = hex(Array(Insecure.MD5.hash(data: md5s))) + "-\(partETags.count)"
-            let headers = [("Content-MD5", Data(Insecure.MD5.hash(data: body)).base64EncodedString())]
+            let expectedETag = hex(MD5.hash(md5s)) + "-\(partETags.count)"
+            let headers = [("Content-MD5", Data(MD5.hash(body)).base64EncodedString())]
                 + conditionalHeaders(mode)
             let payload = AWSSigner.PayloadHash.of(body)
             return try await retrier.run { attempt in

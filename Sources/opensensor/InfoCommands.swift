@@ -51,6 +51,14 @@ struct StationState {
         let prefix = s.storage.prefix.map { "/" + $0 } ?? ""
         return "every \(s.intervalMinutes) min to \(s.storage.provider.rawValue) bucket \(s.storage.bucket ?? "(none set)")\(prefix)"
     }
+
+    var retentionSummary: String {
+        let c = config
+        let keep = c.retentionDays.map { "keep today and \($0) days before it" } ?? "keep batch files forever"
+        let which = c.sync.enabled ? "synced files only" : (c.retentionDeleteUnsynced ? "unsynced files too (sync is off)" : "nothing (sync is off)")
+        let floor = c.minFreeMB > 0 ? "free-space floor \(c.minFreeMB) MiB" : "no free-space floor"
+        return "\(keep); \(floor); deletes \(which)"
+    }
 }
 
 struct StatusCommand: AsyncParsableCommand {
@@ -73,6 +81,7 @@ struct StatusCommand: AsyncParsableCommand {
                 j.field("last_batch_file") { j.string(s.lastBatch?.path) }
                 j.field("pending_readings") { j.number(s.journals.reduce(0) { $0 + $1.pending.count }) }
                 j.field("sync") { j.string(s.syncSummary) }
+                j.field("retention") { j.string(s.retentionSummary) }
             }
             print(j.out)
             return
@@ -87,6 +96,7 @@ struct StatusCommand: AsyncParsableCommand {
         print("last batch:    \(s.lastBatch?.path ?? "none")")
         print("in journal:    \(s.journals.reduce(0) { $0 + $1.pending.count }) readings not yet in a file")
         print("sync:          \(s.syncSummary)" + (s.config.sync.enabled ? " ('opensensor sync --dry-run' lists what waits)" : ""))
+        print("retention:     \(s.retentionSummary)")
     }
 
     static func age(_ ms: Int64) -> String {

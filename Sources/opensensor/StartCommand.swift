@@ -98,7 +98,9 @@ struct StartCommand: AsyncParsableCommand {
             let watchdog = ServiceWatchdog.fromEnvironment(
                 ProcessEnvironment.all(), readIntervalSeconds: config.readInterval, batchDurationSeconds: config.batchDuration,
                 logger: logger)
-            collector = try Collector(board: board, clock: clock, settings: settings, logger: logger, watchdog: watchdog)
+            let diskGuard = config.minFreeMB > 0 ? DiskGuard(path: config.outputDirectory, floorBytes: config.minFreeBytes) : nil
+            collector = try Collector(
+                board: board, clock: clock, settings: settings, logger: logger, watchdog: watchdog, diskGuard: diskGuard)
         } catch {
             throw CLIError("cannot open the journal: \(error)")
         }
@@ -113,18 +115,32 @@ struct StartCommand: AsyncParsableCommand {
         var syncTargets: [SyncTarget] = []
         do {
             syncTargets = try await SyncTarget.all(config, requireEnabled: true, includeHealth: config.healthEnabled, logger: logger)
-            if !syncTargets.isEmpty {
-                autoSync = AutoSync(
-                    jobs: syncTargets.map { AutoSync.Job(label: $0.label, engine: $0.engine, intervalMinutes: $0.intervalMinutes) },
-                    clock: clock, logger: logger)
-                for t in syncTargets {
-                    logger.info("auto-sync on", metadata: ["data": "\(t.label)", "to": "\(t.destination)", "every_min": "\(t.intervalMinutes)"])
-                }
-            }
         } catch {
             logger.error("auto-sync is off: \(error); collecting anyway")
         }
+        // Retention, also beside the collector: after each sync of a lake this process syncs
+        // (its ledger just brought up to date), hourly for the others.
+        let retention = Self.retention(config, targets: syncTargets, clock: clock, logger: logger)
+        if !syncTargets.isEmpty {
+            var jobs: [AutoSync.Job] = []
+            for t in syncTargets {
+                var hook: (@Sendable (SyncReport) async -> Void)?
+                if let pass = retention.afterSync[t.label] { hook = { _ in await pass.run() } }
+                jobs.append(AutoSync.Job(label: t.label, engine: t.engine, intervalMinutes: t.intervalMinutes, afterSync: hook))
+            }
+            autoSync = AutoSync(jobs: jobs, clock: clock, logger: logger)
+            for t in syncTargets {
+                logger.info("auto-sync on", metadata: ["data": "\(t.label)", "to": "\(t.destination)", "every_min": "\(t.intervalMinutes)"])
+            }
+        }
         let syncTask = autoSync.map { sync in Task { await sync.run() } }
+        let retentionTask = retention.hourly.isEmpty ? nil : Task {
+            while !Task.isCancelled {
+                for pass in retention.hourly { await pass.run() }
+                let next = (clock.nowMillis() / 3_600_000 + 1) * 3_600_000 + 30_000
+                do { try await clock.sleep(untilMillis: next) } catch { break }
+            }
+        }
 
         let task = Task { await collector.run(stopAt: stopAt) }
         let signals = [SIGTERM, SIGINT].map { sig -> any DispatchSourceSignal in
@@ -140,6 +156,10 @@ struct StartCommand: AsyncParsableCommand {
         await task.value
         signals.forEach { $0.cancel() }
         await board.shutdown()
+        if let retentionTask {
+            retentionTask.cancel()
+            await retentionTask.value
+        }
         if let autoSync, let syncTask {
             syncTask.cancel()
             _ = await syncTask.value
@@ -149,6 +169,35 @@ struct StartCommand: AsyncParsableCommand {
         for t in syncTargets { try? await t.store.shutdown() }
         let (readings, files) = await (collector.readingsCollected, collector.filesWritten.count)
         logger.info("stopped", metadata: ["readings": "\(readings)", "files": "\(files)"])
+    }
+
+    /// A retention pass per lake whose settings can delete anything: keyed by label for the
+    /// lakes that auto-sync runs (their ledger decides what is synced), hourly for the rest.
+    static func retention(_ config: StationConfig, targets: [SyncTarget], clock: any WallClock, logger: Logger)
+        -> (afterSync: [String: Retention], hourly: [Retention])
+    {
+        var lakes = [(label: "data", root: config.outputDirectory, syncOn: config.sync.enabled)]
+        if config.healthEnabled { lakes.append(("health", config.healthDirectory, config.healthSync.enabled)) }
+        var afterSync: [String: Retention] = [:]
+        var hourly: [Retention] = []
+        for lake in lakes {
+            let policy = config.retentionPolicy(syncEnabled: lake.syncOn)
+            guard policy.isActive else { continue }
+            let target = targets.first { $0.label == lake.label }
+            let pass = Retention(
+                root: lake.root, ledgerPath: target?.engine.ledgerPath, policy: policy, logger: logger,
+                now: { clock.nowMillis() })
+            if target != nil { afterSync[lake.label] = pass } else { hourly.append(pass) }
+            if policy.retentionDays != nil && !lake.syncOn && !policy.deleteUnsynced {
+                logger.warning(
+                    "OPENSENSOR_RETENTION_DAYS is set but \(lake.label) sync is off: nothing is deleted unless OPENSENSOR_RETENTION_DELETE_UNSYNCED=true")
+            }
+            logger.info("retention on", metadata: [
+                "data": "\(lake.label)", "keep_days": "\(policy.retentionDays.map(String.init) ?? "forever")",
+                "min_free_mb": "\(config.minFreeMB)", "deletes": "\(policy.mayDeleteUnsynced ? "old files, synced or not" : "synced files only")",
+            ])
+        }
+        return (afterSync, hourly)
     }
 
     /// systemd waits 90 s for a service to stop by default; the flush comes first.

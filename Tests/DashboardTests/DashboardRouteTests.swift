@@ -231,4 +231,26 @@ func get(_ dashboard: Dashboard, _ uri: String, cookie: String? = nil) async thr
         #expect(r.status == 200)
         #expect(r.body.contains("id=\"chart-temperature\""))
     }
+
+    @Test func aDamagedNewestFileIsPassedOverForTheOneBefore() async throws {
+        let (lake, d) = try lake()
+        let dir = lake.data + "/" + LakeLayout.partition(station: "a", millis: june1)
+        try Data("PAR1 half-copied".utf8).write(to: URL(fileURLWithPath: dir + "/data_2345.parquet"))
+        let page = try await get(d, "/stations/a?range=1h")
+        #expect(page.status == 200)
+        let latest = try await get(d, "/api/stations/a/latest?format=csv")
+        #expect(latest.status == 200)
+        #expect(latest.body.contains("2026-06-01T11:59:55.000Z"))
+    }
+
+    @Test func theMidnightBatchIsItsDaysLast() async throws {
+        let lake = try TestLake()
+        // 23:45–24:00 closes at midnight: data_0000.parquet in the same day folder as data_2345.
+        try lake.batch(station: "d", start: june1 + 86_400_000 - 1_800_000)
+        try lake.batch(station: "d", start: june1 + 86_400_000 - 900_000)
+        let names = LakeIndex.newestFiles(lake.data, station: "d", kind: "data", limit: 5).map(\.path)
+        #expect(names.map { $0.split(separator: "/").last! } == ["data_0000.parquet", "data_2345.parquet"])
+        let d = Dashboard(view: LakeView(dataRoot: lake.data, healthRoot: nil), now: { june1 + 86_400_000 })
+        #expect(try await get(d, "/api/stations/d/latest?format=csv").body.contains("2026-06-01T23:59:55.000Z"))
+    }
 }

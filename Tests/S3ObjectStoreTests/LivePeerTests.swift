@@ -116,7 +116,7 @@ struct LiveSwiftTests {
         configuration.retry = .never
         let store = S3ObjectStore(
             configuration: configuration,
-            transport: AsyncHTTPClientTransport(connectTimeout: .seconds(5), readTimeout: .seconds(20), requestTimeout: .seconds(30)),
+            transport: HTTP1Transport(connectTimeout: .seconds(5), readTimeout: .seconds(20), requestTimeout: .seconds(30)),
             now: { Date().addingTimeInterval(-3600) })
         try await LivePeers.withStore(store) { store in
             await #expect {
@@ -134,7 +134,7 @@ struct LiveSwiftTests {
             try await store.createBucket()
             let path = try ObjectPath("presigned-\(LivePeers.run)/station=x/a b.bin")
             try await store.put(path, bytes: [1, 2, 3, 4])
-            let transport = AsyncHTTPClientTransport(connectTimeout: .seconds(5), readTimeout: .seconds(10), requestTimeout: .seconds(20))
+            let transport = HTTP1Transport(connectTimeout: .seconds(5), readTimeout: .seconds(10), requestTimeout: .seconds(20))
             let ok = try await transport.send(.init(method: "GET", url: store.presignedURL(path, expires: 60), headers: [], body: []), maxBodyBytes: 100)
             #expect(ok.status == 200 && ok.body == [1, 2, 3, 4])
             let tampered = store.presignedURL(path, expires: 60).replacingOccurrences(of: "X-Amz-Expires=60", with: "X-Amz-Expires=61")

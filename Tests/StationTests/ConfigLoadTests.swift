@@ -247,11 +247,14 @@ struct ConfigLoadTests {
 
     @Test func unknownKeysWarnWithTheClosestKnownKey() throws {
         let scratch = try ConfigScratch()
-        let file = try scratch.write(".env", "OPENSENSOR_STORAGE_BUKET=b\nOTHER_TOOL_KEY=1\n")
+        let file = try scratch.write(".env", "OPENSENSOR_STORAGE_BUKET=b\nOTHER_TOOL_KEY=1\nOPENSENSOR_ANSWER=42\n")
+        // In the environment, a variable far from every key belongs to another tool: no warning.
         let (_, warnings) = try StationConfig.load(
-            environment: ["OPENSENSOR_READ_INTERVALL": "5", "PATH": "/bin", "OPENSENSOR_WARMUP": "3"],
+            environment: ["OPENSENSOR_READ_INTERVALL": "5", "PATH": "/bin", "OPENSENSOR_WARMUP": "3", "OPENSENSOR_BIN": "/x"],
             envFile: file, overrides: [:])
-        #expect(warnings.count == 3)
+        #expect(warnings.count == 4)
+        #expect(warnings.contains { $0.contains("OPENSENSOR_ANSWER") })
+        #expect(!warnings.contains { $0.contains("OPENSENSOR_BIN") })
         #expect(warnings.contains { $0.contains("OPENSENSOR_STORAGE_BUKET") && $0.contains("OPENSENSOR_STORAGE_BUCKET") })
         #expect(warnings.contains { $0.contains("OPENSENSOR_READ_INTERVALL") && $0.contains("did you mean OPENSENSOR_READ_INTERVAL?") })
         #expect(warnings.contains { $0.contains("OPENSENSOR_WARMUP ") && $0.contains("OPENSENSOR_WARMUP_READINGS") })

@@ -73,12 +73,20 @@ public actor Collector {
     public private(set) var filesWritten: [String] = []
     /// systemd's notify protocol and watchdog (does nothing outside a `Type=notify` service).
     let watchdog: ServiceWatchdog?
+    /// The free-space floor (OPENSENSOR_MIN_FREE_MB), checked whenever a batch is due. Below
+    /// it, batches are still written: a batch file is how readings leave memory and the journal,
+    /// which sits on the same disk and would only grow if writes were held; each write is atomic
+    /// (temporary file, fsync, rename), so a disk that fills mid-write leaves no partial file and
+    /// the readings wait in the journal for the retry (DESIGN.md §4.4). Retention, beside the
+    /// collector, frees room by deleting synced files.
+    var diskGuard: DiskGuard?
 
     public init(
         board: any SensorBoard, clock: any WallClock, settings: CollectorSettings, logger: Logger,
-        watchdog: ServiceWatchdog? = nil
+        watchdog: ServiceWatchdog? = nil, diskGuard: DiskGuard? = nil
     ) throws {
         self.watchdog = watchdog
+        self.diskGuard = diskGuard
         self.board = board
         self.clock = clock
         self.settings = settings
@@ -244,6 +252,7 @@ public actor Collector {
         while let earliest = pending.lazy.map(\.reading.timestamp).filter({ $0 >= floor }).min() {
             let boundary = batchClock.boundary(after: earliest)
             guard all || boundary <= now else { return }
+            diskGuard?.check(logger: logger)
             let inBatch = { (e: Journal.Entry) in e.reading.timestamp >= floor && e.reading.timestamp < boundary }
             let batch = pending.filter(inBatch).sorted { $0.reading.timestamp < $1.reading.timestamp }
             do {

@@ -137,6 +137,12 @@ public struct ConfigKey: Sendable, Hashable {
         ConfigKey("OPENSENSOR_LOG_LEVEL", "INFO", .logLevel, "Least severe level that is logged."),
         ConfigKey("OPENSENSOR_LOG_DIR", "logs", .path, "Directory of log files."),
         ConfigKey("OPENSENSOR_LOG_JSON", "false", .bool, "Accepted for compatibility with the Python collector; logs stay plain text."),
+        ConfigKey("OPENSENSOR_RETENTION_DAYS", nil, .integer(1...Int.max),
+                  "Ours: keep today and this many whole days before it, deleting older batch files once synced; unset keeps them forever."),
+        ConfigKey("OPENSENSOR_MIN_FREE_MB", "256", .integer(0...Int.max),
+                  "Ours: free-space floor in MiB; below it the oldest synced batch files are deleted first; 0 turns it off."),
+        ConfigKey("OPENSENSOR_RETENTION_DELETE_UNSYNCED", "false", .bool,
+                  "Ours: with sync off, let retention and the free-space floor delete files never uploaded; refused while sync is on."),
     ] + storageKeys + storageKeys.map { key in
         ConfigKey(
             healthPrefix + key.name.dropFirst(prefix.count), nil, key.kind, key.sensitivity,
@@ -242,6 +248,12 @@ public struct ConfigKey: Sendable, Hashable {
             if distance < bestDistance { (best, bestDistance) = (key, distance) }
         }
         return best
+    }
+
+    /// Whether `name` looks like a mistyped `key`: a prefix of it, or at most 3 edits away.
+    public static func isNearMiss(_ name: String, of key: ConfigKey) -> Bool {
+        let upper = name.uppercased()
+        return key.name.hasPrefix(upper) || editDistance(Array(upper.utf8), Array(key.name.utf8)) <= 3
     }
 
     /// Levenshtein distance over bytes (key names are ASCII).

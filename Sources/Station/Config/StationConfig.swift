@@ -107,6 +107,12 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
     public var logDirectory: String
     /// Accepted for compatibility; we always log plain text.
     public var logJSON: Bool
+    /// `OPENSENSOR_RETENTION_DAYS`: nil keeps batch files forever.
+    public var retentionDays: Int?
+    /// `OPENSENSOR_MIN_FREE_MB` (0: no floor).
+    public var minFreeMB: Int
+    /// `OPENSENSOR_RETENTION_DELETE_UNSYNCED`: only ever true with sync off (load refuses it otherwise).
+    public var retentionDeleteUnsynced: Bool
     public var sync: SyncSettings
     /// Health data's sync settings after inheritance from `sync`.
     public var healthSync: SyncSettings
@@ -163,8 +169,12 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
             let upper = name.uppercased()
             guard upper.hasPrefix(ConfigKey.prefix) else { return }
             guard ConfigKey.named(upper) != nil else {
+                let closest = ConfigKey.closest(to: upper)
+                // The environment also carries other tools' variables (a test harness's
+                // OPENSENSOR_BIN): there only a near miss of a real key is worth a warning. A
+                // .env file is ours, so every unknown key in it is.
+                if source == .environment && !ConfigKey.isNearMiss(upper, of: closest) { return }
                 if warned.insert(upper).inserted {
-                    let closest = ConfigKey.closest(to: upper)
                     warnings.append("unknown key \(upper) (\(origin)) is ignored; did you mean \(closest.name)?")
                 }
                 return
@@ -198,7 +208,29 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
                 sources[key.name] = .default
             }
         }
-        return (StationConfig(resolved: resolved, sources: sources), warnings)
+        let config = StationConfig(resolved: resolved, sources: sources)
+        // Deleting files never uploaded while sync is on would defeat the one promise retention
+        // makes; say so rather than quietly ignore the setting.
+        if config.retentionDeleteUnsynced && config.sync.enabled {
+            let key = "OPENSENSOR_RETENTION_DELETE_UNSYNCED"
+            throw .invalidValue(
+                key: key, value: raw[key]?.value ?? "true",
+                allowed: "false while OPENSENSOR_SYNC_ENABLED is true (with sync on, retention deletes only files the sync ledger shows uploaded)")
+        }
+        return (config, warnings)
+    }
+
+    /// The free-space floor in bytes.
+    public var minFreeBytes: Int64 {
+        let (bytes, overflow) = Int64(minFreeMB).multipliedReportingOverflow(by: 1 << 20)
+        return overflow ? .max : bytes
+    }
+
+    /// Retention's policy for a lake whose sync is on or off.
+    public func retentionPolicy(syncEnabled: Bool) -> RetentionPolicy {
+        RetentionPolicy(
+            retentionDays: retentionDays, minFreeBytes: minFreeBytes, syncEnabled: syncEnabled,
+            deleteUnsynced: retentionDeleteUnsynced)
     }
 
     /// Builds the typed fields from validated values, applying the derived defaults and the
@@ -291,6 +323,9 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
         if case .logLevel(let l)? = resolved["OPENSENSOR_LOG_LEVEL"] { self.logLevel = l } else { self.logLevel = .info }
         self.logDirectory = text("OPENSENSOR_LOG_DIR") ?? "logs"
         self.logJSON = bool("OPENSENSOR_LOG_JSON", false)
+        if case .integer(let days)? = resolved["OPENSENSOR_RETENTION_DAYS"] { self.retentionDays = days } else { self.retentionDays = nil }
+        self.minFreeMB = int("OPENSENSOR_MIN_FREE_MB", 256)
+        self.retentionDeleteUnsynced = bool("OPENSENSOR_RETENTION_DELETE_UNSYNCED", false)
         self.sync = SyncSettings(
             enabled: mainEnabled, intervalMinutes: int(m + "SYNC_INTERVAL_MINUTES", 15), storage: storage(m))
         self.healthSync = SyncSettings(

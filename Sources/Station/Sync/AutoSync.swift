@@ -13,11 +13,16 @@ public struct AutoSync: Sendable {
         public var label: String
         public var engine: SyncEngine
         public var intervalMinutes: Int
+        /// Runs after each scheduled sync of this job (retention: the ledger has just been
+        /// brought up to date, and this task is not the collector's).
+        public var afterSync: (@Sendable (SyncReport) async -> Void)?
 
-        public init(label: String, engine: SyncEngine, intervalMinutes: Int) {
+        public init(label: String, engine: SyncEngine, intervalMinutes: Int,
+                    afterSync: (@Sendable (SyncReport) async -> Void)? = nil) {
             self.label = label
             self.engine = engine
             self.intervalMinutes = intervalMinutes
+            self.afterSync = afterSync
         }
     }
 
@@ -55,6 +60,7 @@ public struct AutoSync: Sendable {
                         if report.stoppedBy != nil {
                             logger.error("auto-sync needs attention; collection goes on", metadata: ["data": "\(job.label)"])
                         }
+                        await job.afterSync?(report)
                         let next = nextRun(after: clock.nowMillis(), intervalMinutes: job.intervalMinutes)
                         do { try await clock.sleep(untilMillis: next) } catch { break }
                     }

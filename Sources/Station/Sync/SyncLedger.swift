@@ -89,7 +89,8 @@ final class SyncLedger {
     }
 
     let path: String
-    let destination: String
+    /// Read from the file's header when the ledger is opened by path (retention).
+    private(set) var destination: String
     private(set) var days: [String: Day] = [:]
     private var fd: Int32 = -1
     /// Held for the length of a sync: `start`'s auto-sync and an `opensensor sync` by hand may
@@ -114,6 +115,17 @@ final class SyncLedger {
         lockFD = open(path.dropLast(7) + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockFD >= 0 else { throw SyncLedgerError(path: path, message: "cannot open its lock file: \(String(cString: strerror(errno)))") }
         try reopen()
+    }
+
+    /// The ledger a sync engine keeps at `path`, for reading (retention): nothing is created
+    /// but its lock file, and nothing is read until ``tryLock()`` and ``catchUp()``, so a
+    /// reader sees the ledger only as no sync is writing it.
+    init(existingAt path: String) throws(SyncLedgerError) {
+        guard access(path, F_OK) == 0 else { throw SyncLedgerError(path: path, message: "does not exist") }
+        self.path = path
+        destination = ""
+        lockFD = open(path.dropLast(7) + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockFD >= 0 else { throw SyncLedgerError(path: path, message: "cannot open its lock file: \(String(cString: strerror(errno)))") }
     }
 
     deinit {
@@ -186,6 +198,13 @@ final class SyncLedger {
     func isHandled(day: String, _ key: LedgerFileKey) -> Bool {
         guard let d = days[day] else { return false }
         return d.uploaded.contains(key) || d.conflicts[key] != nil
+    }
+
+    /// Whether the file went up to this destination — uploaded, or found there byte for byte —
+    /// and is not in conflict: the only files retention may delete while sync is on.
+    func isUploaded(day: String, _ key: LedgerFileKey) -> Bool {
+        guard let d = days[day] else { return false }
+        return d.uploaded.contains(key) && d.conflicts[key] == nil
     }
 
     func settledMtime(day: String) -> Int64? { days[day]?.settledMtime }
@@ -290,6 +309,7 @@ final class SyncLedger {
                 guard text.hasPrefix("opensensor-sync-ledger 1\t") else {
                     throw SyncLedgerError(path: path, message: "not a sync ledger (first line is \"\(text.prefix(60))\")")
                 }
+                if destination.isEmpty { destination = String(text.dropFirst(25)) }  // opened by path
                 continue
             }
             guard let tab = line.lastIndex(of: 0x09), UInt32(String(decoding: line[(tab + 1)...], as: UTF8.self), radix: 16) == crc32(line[..<tab])

@@ -1,0 +1,401 @@
+// Retention and the free-space floor (issue 8, item 4): a station that runs for months must
+// not fill its SD card, and must never throw away a reading that exists nowhere else.
+//
+// One pass over one lake (the data lake or the health lake, each with its own sync ledger):
+//
+//   (a) age: a file's age is that of its partition day (the UTC date of its first reading).
+//       With OPENSENSOR_RETENTION_DAYS = N, the files of day D go once D + N < today, i.e. the
+//       station keeps today and the N whole days before it. Whole days keep the rule simple to
+//       state and let a day's folder go at once.
+//   (b) floor: while the disk's free space is below OPENSENSOR_MIN_FREE_MB, the oldest files go
+//       one at a time, oldest first by (day, boundary minute, attempt), until it is above.
+//   (c) day, month and year folders emptied by the pass are removed.
+//
+// A file may go only if the sync ledger shows it uploaded (or found stored byte for byte) — a
+// conflict is not uploaded — or, with sync off, if the user asked for unsynced files to go.
+// Today's (and any later) partition is never touched: the collector may be writing into it, the
+// journal's crash recovery reads its newest files, and it is small beside any sensible floor.
+// Only complete files of the layout count (LakeLayout.parse): the collector's temporary names
+// never match. Any doubt about the ledger — unreadable, damaged — deletes nothing.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Lake
+public import Logging
+
+/// What retention may delete, for one lake.
+public struct RetentionPolicy: Sendable, Equatable {
+    /// Keep today and this many whole days before it; nil keeps files forever.
+    public var retentionDays: Int?
+    /// Free-space floor in bytes; 0 turns the floor off.
+    public var minFreeBytes: Int64
+    /// Whether this lake is synced: then only files its ledger shows uploaded may go.
+    public var syncEnabled: Bool
+    /// The user's explicit permission to delete files never uploaded; honoured only with sync off.
+    public var deleteUnsynced: Bool
+
+    public init(retentionDays: Int? = nil, minFreeBytes: Int64 = 256 << 20, syncEnabled: Bool, deleteUnsynced: Bool = false) {
+        self.retentionDays = retentionDays
+        self.minFreeBytes = max(0, minFreeBytes)
+        self.syncEnabled = syncEnabled
+        self.deleteUnsynced = deleteUnsynced
+    }
+
+    /// Whether a pass can delete anything at all.
+    public var isActive: Bool { retentionDays != nil || minFreeBytes > 0 }
+
+    /// Files the ledger does not show uploaded may go: never while sync is on.
+    public var mayDeleteUnsynced: Bool { !syncEnabled && deleteUnsynced }
+}
+
+/// What one pass did.
+public struct RetentionReport: Sendable, CustomStringConvertible {
+    /// Files deleted (relative paths), in the order they went.
+    public var deleted: [String] = []
+    public var bytesFreed: Int64 = 0
+    /// Files the pass would have deleted (by age, or for the floor) but kept: not synced.
+    public var keptUnsynced = 0
+    /// Day, month and year folders removed once empty.
+    public var foldersRemoved = 0
+    /// Free space at the end of the pass (nil with the floor off, or when it cannot be measured).
+    public var freeBytes: Int64?
+    /// Free space is still below the floor: nothing the pass may delete is left.
+    public var floorBreached = false
+    /// Why the pass deleted nothing although it had work (an unreadable ledger, a sync holding it).
+    public var stoppedBy: String?
+    /// Files that could not be deleted, and a free-space measurement that failed.
+    public var failures: [(path: String, reason: String)] = []
+
+    public init() {}
+
+    public var description: String {
+        var parts = ["\(deleted.count) deleted (\(bytesFreed) bytes)"]
+        if keptUnsynced > 0 { parts.append("\(keptUnsynced) kept (not synced)") }
+        if foldersRemoved > 0 { parts.append("\(foldersRemoved) folders removed") }
+        if let freeBytes { parts.append("\(freeBytes >> 20) MiB free") }
+        if floorBreached { parts.append("below the free-space floor") }
+        if let stoppedBy { parts.append("stopped: \(stoppedBy)") }
+        if !failures.isEmpty { parts.append("\(failures.count) failed") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// Runs retention passes over one lake.
+public actor Retention {
+    /// The lake's root (`OPENSENSOR_OUTPUT_DIR` or the health directory).
+    public nonisolated let root: String
+    /// The ledger of the lake's sync destination (`SyncEngine.ledgerPath`); nil when the lake is
+    /// not synced by this process — then, with sync on, nothing counts as synced.
+    public nonisolated let ledgerPath: String?
+    public nonisolated let policy: RetentionPolicy
+    private let freeSpace: any FreeSpace
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    /// For logging a lasting condition once, not every pass.
+    private var breachLogged = false
+    private var lastStop: String?
+
+    /// `now` is the collector's wall clock in milliseconds (partition dates follow it).
+    public init(
+        root: String, ledgerPath: String?, policy: RetentionPolicy, freeSpace: any FreeSpace = StatvfsFreeSpace(),
+        logger: Logger, now: @escaping @Sendable () -> Int64
+    ) {
+        self.root = root
+        self.ledgerPath = ledgerPath
+        self.policy = policy
+        self.freeSpace = freeSpace
+        self.logger = logger
+        self.now = now
+    }
+
+    /// One pass, logged: a line when it deleted something, an error (once while it lasts) when
+    /// the floor cannot be kept or the ledger cannot be read.
+    @discardableResult
+    public func run() -> RetentionReport {
+        let report = pass()
+        log(report)
+        return report
+    }
+
+    // MARK: - The pass
+
+    /// A batch file of the lake, located.
+    struct File {
+        var day: DayFolder
+        var name: String
+        var entry: LakeLayout.Entry
+        var relativePath: String { day.path + "/" + name }
+    }
+
+    /// `station=…/year=…/month=…/day=…`, relative to the root, with its day number since 1970.
+    struct DayFolder {
+        var path: String
+        var index: Int
+    }
+
+    func pass() -> RetentionReport {
+        var report = RetentionReport()
+        guard policy.isActive else { return report }
+        let today = Int(now().floorDivided(by: 86_400_000))
+        var free = measure(&report)
+        func belowFloor() -> Bool { free.map { $0 < policy.minFreeBytes } ?? false }
+
+        // Today's partition and any later one (a clock that was ahead) are never candidates.
+        let days = dayFolders().filter { $0.index < today }
+        let cutoff = policy.retentionDays.map { today - min($0, 1 << 40) }
+        let expired = days.filter { day in cutoff.map { day.index < $0 } ?? false }
+        guard !expired.isEmpty || (belowFloor() && !days.isEmpty) else {
+            report.freeBytes = free
+            report.floorBreached = belowFloor()
+            return report
+        }
+
+        // The ledger is read under its lock, so no sync (here or by hand) changes it meanwhile.
+        var ledger: SyncLedger?
+        if let ledgerPath {
+            do {
+                let opened = try SyncLedger(existingAt: ledgerPath)
+                guard try opened.tryLock() else {
+                    report.stoppedBy = Self.ledgerBusy
+                    report.freeBytes = free
+                    report.floorBreached = belowFloor()
+                    return report
+                }
+                ledger = opened
+                try opened.catchUp()
+            } catch {
+                ledger?.release()
+                report.stoppedBy = "the sync ledger cannot be read, so nothing is deleted: \(error)"
+                report.freeBytes = free
+                report.floorBreached = belowFloor()
+                return report
+            }
+        }
+        defer { ledger?.release() }
+
+        func mayDelete(_ f: File) -> Bool {
+            if policy.mayDeleteUnsynced { return true }
+            guard let ledger, let key = LedgerFileKey(f.entry) else { return false }
+            return ledger.isUploaded(day: f.day.path, key)
+        }
+        var kept: Set<String> = []
+        var touched: [String] = []
+
+        // (a) age
+        for day in expired {
+            for f in files(in: day) {
+                guard mayDelete(f) else {
+                    kept.insert(f.relativePath)
+                    continue
+                }
+                if delete(f, &report), touched.last != day.path { touched.append(day.path) }
+            }
+        }
+
+        // (b) the floor
+        if !report.deleted.isEmpty { free = measure(&report) }
+        if belowFloor() {
+            let candidates = days.flatMap(files(in:)).sorted { a, b in
+                (a.day.index, a.entry.boundaryMinute, a.entry.attempt, a.relativePath)
+                    < (b.day.index, b.entry.boundaryMinute, b.entry.attempt, b.relativePath)
+            }
+            for f in candidates {
+                guard belowFloor() else { break }
+                guard mayDelete(f) else {
+                    kept.insert(f.relativePath)
+                    continue
+                }
+                if delete(f, &report) {
+                    if !touched.contains(f.day.path) { touched.append(f.day.path) }
+                    free = measure(&report)
+                }
+            }
+        }
+
+        // (c) emptied folders: the day, then its month and year if nothing else is in them.
+        for day in touched {
+            var folder = day
+            for _ in 0..<3 {
+                guard rmdir(root + "/" + folder) == 0 else { break }
+                report.foldersRemoved += 1
+                guard let slash = folder.lastIndex(of: "/") else { break }
+                folder = String(folder[..<slash])
+            }
+        }
+
+        report.keptUnsynced = kept.count
+        report.freeBytes = free
+        report.floorBreached = belowFloor()
+        return report
+    }
+
+    /// Free bytes at the root; nil with the floor off or when the measurement fails (then the
+    /// floor deletes nothing: it cannot know that it must).
+    private func measure(_ report: inout RetentionReport) -> Int64? {
+        guard policy.minFreeBytes > 0 else { return nil }
+        do {
+            return try freeSpace.availableBytes(at: root)
+        } catch {
+            report.failures.append((root, "\(error)"))
+            return nil
+        }
+    }
+
+    private func delete(_ f: File, _ report: inout RetentionReport) -> Bool {
+        let path = root + "/" + f.relativePath
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return false }  // gone meanwhile
+        guard unlink(path) == 0 else {
+            if errno != ENOENT { report.failures.append((f.relativePath, String(cString: strerror(errno)))) }
+            return false
+        }
+        report.deleted.append(f.relativePath)
+        report.bytesFreed += Int64(st.st_size)
+        return true
+    }
+
+    // MARK: - Scanning
+
+    /// Every day folder of the layout, oldest first (then by path): only folder names are read.
+    func dayFolders() -> [DayFolder] {
+        var out: [DayFolder] = []
+        for station in Self.subfolders(root, "") where Self.isStation(station) {
+            for year in Self.subfolders(root, station) {
+                guard let y = Self.number(year, "year=", 4) else { continue }
+                for month in Self.subfolders(root, station + "/" + year) {
+                    guard let m = Self.number(month, "month=", 2), (1...12).contains(m) else { continue }
+                    let monthPath = station + "/" + year + "/" + month
+                    for day in Self.subfolders(root, monthPath) {
+                        guard let d = Self.number(day, "day=", 2), (1...31).contains(d) else { continue }
+                        out.append(DayFolder(path: monthPath + "/" + day, index: CSVImport.daysFromCivil(y, m, d)))
+                    }
+                }
+            }
+        }
+        return out.sorted { ($0.index, $0.path) < ($1.index, $1.path) }
+    }
+
+    /// The layout's complete files in a day folder, in deletion order.
+    func files(in day: DayFolder) -> [File] {
+        Self.names(in: root + "/" + day.path).compactMap { name -> File? in
+            guard let entry = LakeLayout.parse(day.path + "/" + name) else { return nil }
+            var st = stat()
+            guard lstat(root + "/" + day.path + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return File(day: day, name: name, entry: entry)
+        }.sorted { ($0.entry.boundaryMinute, $0.entry.attempt, $0.name) < ($1.entry.boundaryMinute, $1.entry.attempt, $1.name) }
+    }
+
+    private static func isStation(_ name: String) -> Bool {
+        name.hasPrefix("station=") && name.count > 8 && !name.dropFirst(8).contains("=")
+    }
+
+    private static func number(_ name: String, _ key: String, _ digits: Int) -> Int? {
+        guard name.hasPrefix(key) else { return nil }
+        let v = name.dropFirst(key.count)
+        guard v.count == digits, v.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(v)
+    }
+
+    /// Sub-folders of `parent` (relative to `root`), not following links.
+    private static func subfolders(_ root: String, _ parent: String) -> [String] {
+        let base = parent.isEmpty ? root : root + "/" + parent
+        return names(in: base).filter { name in
+            var st = stat()
+            return lstat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        }
+    }
+
+    /// Names in a folder, hidden ones (the collector's temporary files, `.opensensor`) left out.
+    private static func names(in path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") { out.append(name) }
+        }
+        return out.sorted()
+    }
+
+    // MARK: - Logging
+
+    /// Not a fault: `opensensor sync` by hand is running; the next pass catches up.
+    static let ledgerBusy = "a sync holds the ledger; retention waits for the next pass"
+
+    private func log(_ report: RetentionReport) {
+        var metadata: Logger.Metadata = ["root": "\(root)", "summary": "\(report)"]
+        if !report.deleted.isEmpty {
+            logger.info("retention: deleted \(report.deleted.count) files, \(report.bytesFreed) bytes freed", metadata: metadata)
+        }
+        if !report.failures.isEmpty {
+            logger.warning("retention: \(report.failures[0].path): \(report.failures[0].reason)", metadata: metadata)
+        }
+        if report.stoppedBy != lastStop {
+            lastStop = report.stoppedBy
+            if let stop = report.stoppedBy {
+                if stop == Self.ledgerBusy {
+                    logger.debug("retention: \(stop)", metadata: metadata)
+                } else {
+                    logger.error("retention: \(stop)", metadata: metadata)
+                }
+            }
+        }
+        if report.floorBreached {
+            guard !breachLogged else { return }
+            breachLogged = true
+            metadata["free_mb"] = "\((report.freeBytes ?? 0) >> 20)"
+            metadata["floor_mb"] = "\(policy.minFreeBytes >> 20)"
+            metadata["kept_unsynced"] = "\(report.keptUnsynced)"
+            logger.error(
+                "free disk space is below OPENSENSOR_MIN_FREE_MB and nothing that may be deleted is left: files not yet synced are kept; collection goes on, and readings wait in the journal whenever a batch cannot be written",
+                metadata: metadata)
+        } else if breachLogged && report.freeBytes != nil {
+            breachLogged = false
+            logger.notice("free disk space is above OPENSENSOR_MIN_FREE_MB again", metadata: metadata)
+        }
+    }
+}
+
+/// The collector's side of the floor: it never deletes anything (retention does, beside it);
+/// it says loudly, once while it lasts, that the disk is below the floor.
+public struct DiskGuard: Sendable {
+    public let path: String
+    public let floorBytes: Int64
+    public let freeSpace: any FreeSpace
+    public private(set) var belowFloor = false
+    private var measureFailed = false
+
+    public init(path: String, floorBytes: Int64, freeSpace: any FreeSpace = StatvfsFreeSpace()) {
+        self.path = path
+        self.floorBytes = floorBytes
+        self.freeSpace = freeSpace
+    }
+
+    /// Measures the free space; logs an error when it falls below the floor and a notice when
+    /// it is back above.
+    public mutating func check(logger: Logger) {
+        guard floorBytes > 0 else { return }
+        let free: Int64
+        do {
+            free = try freeSpace.availableBytes(at: path)
+            measureFailed = false
+        } catch {
+            if !measureFailed { logger.warning("cannot check the free disk space", metadata: ["error": "\(error)"]) }
+            measureFailed = true
+            return
+        }
+        let metadata: Logger.Metadata = ["path": "\(path)", "free_mb": "\(free >> 20)", "floor_mb": "\(floorBytes >> 20)"]
+        if free < floorBytes && !belowFloor {
+            belowFloor = true
+            logger.error(
+                "free disk space is below OPENSENSOR_MIN_FREE_MB: collection goes on, batches are written while they fit and readings stay in the journal when they do not; retention deletes only synced files",
+                metadata: metadata)
+        } else if free >= floorBytes && belowFloor {
+            belowFloor = false
+            logger.notice("free disk space is above OPENSENSOR_MIN_FREE_MB again", metadata: metadata)
+        }
+    }
+}
