@@ -20,10 +20,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.36.0"),
         // No traits: the defaults link full Foundation (DESIGN.md §7 measured it at +6 MiB RSS).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
     ],
@@ -42,17 +41,15 @@ let package = Package(
         .target(name: "Lake", dependencies: ["Parquet"], swiftSettings: strict),
 
         // MARK: Object storage
-        .target(
-            name: "AWSSigV4",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict),
+        .target(name: "AWSSigV4", swiftSettings: strict),
         .target(name: "ObjectStore", swiftSettings: strict),
         .target(
             name: "S3ObjectStore",
             dependencies: [
                 "ObjectStore", "AWSSigV4",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -100,6 +97,10 @@ let package = Package(
             name: "DashboardTests",
             dependencies: ["Dashboard", "Lake", "Parquet", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict),
-        .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4"], swiftSettings: strict),
+        .testTarget(
+            name: "S3ObjectStoreTests",
+            dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4",
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: strict),
     ]
 )

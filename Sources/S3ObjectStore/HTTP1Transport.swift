@@ -60,10 +60,17 @@ public final class HTTP1Transport: S3Transport {
     let pool: ConnectionPool
     let group: any EventLoopGroup
     private let tls = Mutex<NIOSSLContext?>(nil)
+    /// nil: the system's trust roots. Tests give a configuration trusting their own CA.
+    let tlsConfiguration: TLSConfiguration?
 
     /// A transport with timeouts for opening a connection, for silence while waiting for the
     /// answer, and for the whole request.
-    public init(connectTimeout: Duration, readTimeout: Duration, requestTimeout: Duration) {
+    public convenience init(connectTimeout: Duration, readTimeout: Duration, requestTimeout: Duration) {
+        self.init(connectTimeout: connectTimeout, readTimeout: readTimeout, requestTimeout: requestTimeout, tlsConfiguration: nil)
+    }
+
+    init(connectTimeout: Duration, readTimeout: Duration, requestTimeout: Duration, tlsConfiguration: TLSConfiguration?) {
+        self.tlsConfiguration = tlsConfiguration
         self.connectTimeout = Self.amount(connectTimeout)
         self.readTimeout = Self.amount(readTimeout)
         self.requestTimeout = Self.amount(requestTimeout)
@@ -194,7 +201,7 @@ public final class HTTP1Transport: S3Transport {
             // Loaded on first use only: plain-http setups never pay for the trust store.
             let context: NIOSSLContext
             do {
-                context = try NIOSSLContext(configuration: .makeClientConfiguration())
+                context = try NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration())
             } catch {
                 throw S3TransportError(.tls, "could not set up TLS with the system's trust roots (\(error))")
             }
