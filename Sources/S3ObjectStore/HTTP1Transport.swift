@@ -177,7 +177,11 @@ public final class HTTP1Transport: S3Transport {
         do {
             channel = try await bootstrap.connect(host: target.host, port: target.port).get()
         } catch {
+            // A certificate refused during the connection's first moments can surface as a
+            // reset of the connect itself; the handshake's own error says more.
+            // (Failing `ready` does nothing when the handshake has failed it already.)
             ready.fail(error)
+            do { try await ready.futureResult.get() } catch let e as S3TransportError where e.kind == .tls { throw e } catch {}
             throw Self.connectError(error, target: target, timeout: timeout)
         }
         // The TLS handshake counts against the connect timeout too.
