@@ -67,12 +67,7 @@ public struct Dashboard: Sendable {
                 guard let row = try self.view.latest(id, kind) else {
                     throw DashboardError.notFound("station \(id) has no \(kind == .data ? "readings" : "health data") yet")
                 }
-                let names = kind.schema.columns.filter { c in
-                    switch c.type {
-                    case .float, .double, .int32, .int64: true
-                    default: false
-                    }
-                }.map(\.name)
+                let names = kind.schema.columns.filter { LakeQuery.isNumeric($0.type) }.map(\.name)
                 let cells = [TimeFormat.iso8601(millis: row.time)] + names.map { n in row.values[n].map { Self.number($0, kind) } }
                 if format == .csv {
                     return Self.text([(["timestamp"] + names).joined(separator: ","), cells.map { $0 ?? "" }.joined(separator: ",")], format)

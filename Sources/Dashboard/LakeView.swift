@@ -138,10 +138,3 @@ public struct LakeView: Sendable {
         }
     }
 }
-
-extension Int64 {
-    fileprivate func floorDiv(_ d: Int64) -> Int64 {
-        let q = self / d
-        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
-    }
-}

@@ -81,11 +81,12 @@ public enum LakeLayout {
 }
 
 extension Int64 {
-    /// Division rounding toward negative infinity (times before 1970 stay in their own day).
-    func floorDiv(_ d: Int64) -> Int64 {
+    /// Division rounding toward negative infinity (times before 1970 stay in their own day);
+    /// the one every target uses.
+    public func floorDiv(_ d: Int64) -> Int64 {
         let q = self / d
         return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
     }
 
-    func floorMod(_ d: Int64) -> Int64 { self - floorDiv(d) * d }
+    public func floorMod(_ d: Int64) -> Int64 { self - floorDiv(d) * d }
 }

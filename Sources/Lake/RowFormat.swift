@@ -83,14 +83,9 @@ public struct RowFormatter: Sendable {
     public static func millis(_ value: Int64, _ unit: LogicalType.TimeUnit) -> Int64 {
         switch unit {
         case .millis: value
-        case .micros: floorDiv(value, 1000)
-        case .nanos: floorDiv(value, 1_000_000)
+        case .micros: value.floorDiv(1000)
+        case .nanos: value.floorDiv(1_000_000)
         }
-    }
-
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let (q, r) = a.quotientAndRemainder(dividingBy: b)
-        return r < 0 ? q - 1 : q
     }
 
     private static func real(_ finite: String?, nan: Bool, negative: Bool, json: Bool) -> String {

@@ -12,6 +12,19 @@ import Darwin
 #endif
 
 enum FileIO {
+    /// The names in a folder, sorted, hidden ones (the collector's temporary files,
+    /// `.opensensor`) left out; empty when it cannot be read.
+    static func names(in path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") { out.append(name) }
+        }
+        return out.sorted()
+    }
+
     static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

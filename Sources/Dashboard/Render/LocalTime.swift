@@ -1,3 +1,5 @@
+import Lake
+
 /// Wall-clock text for a UTC instant seen from a fixed offset. The server is told the viewer's
 /// offset, so no time-zone database is needed (and Foundation is not allowed here).
 public enum LocalTime {
@@ -43,27 +45,12 @@ public enum LocalTime {
 
     static func civil(_ millis: Int64, offsetMinutes: Int) -> Civil {
         let local = millis + Int64(offsetMinutes) * 60_000
-        let seconds = floorDiv(local, 1000)
-        let days = floorDiv(seconds, 86_400)
+        let seconds = local.floorDiv(1000)
+        let days = seconds.floorDiv(86_400)
         let secondOfDay = Int(seconds - days * 86_400)
-        let (y, m, d) = civilFromDays(days)
+        let (y, m, d) = TimeFormat.civil(fromDays: Int(days))
         return Civil(year: y, month: m, day: d, hour: secondOfDay / 3600,
                      minute: secondOfDay / 60 % 60, second: secondOfDay % 60)
-    }
-
-    /// Proleptic Gregorian date of a day count since 1970-01-01, using 400-year eras (146,097 days)
-    /// whose years start on March 1 so the leap day falls at the end.
-    static func civilFromDays(_ days: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = floorDiv(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (Int(year), Int(month), Int(day))
     }
 
     static func append(_ millis: Int64, offsetMinutes: Int, _ style: Style, to out: inout [UInt8]) {
@@ -111,9 +98,3 @@ public enum LocalTime {
     }
 }
 
-/// Division rounding toward negative infinity, so instants before 1970 land on the right day.
-@inline(__always)
-func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-    let q = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-}

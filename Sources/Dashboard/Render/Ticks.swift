@@ -46,7 +46,7 @@ enum TimeTicks {
     static func firstTick(from: Int64, step: Int64, offsetMillis: Int64) -> Int64 {
         let anchor = step >= week ? mondayAnchor : 0
         let local = from + offsetMillis - anchor
-        let aligned = floorDiv(local, step) * step
+        let aligned = local.floorDiv(step) * step
         let first = aligned == local ? aligned : aligned + step
         return first + anchor - offsetMillis
     }

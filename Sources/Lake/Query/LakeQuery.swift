@@ -89,7 +89,7 @@ public struct LakeQuery: Sendable, Equatable {
 
     /// Whether a column type can be averaged. The timestamp is INT64 too, but it is the
     /// grouping key, not a measurement.
-    static func isNumeric(_ type: ColumnType) -> Bool {
+    public static func isNumeric(_ type: ColumnType) -> Bool {
         switch type {
         case .int32, .int64, .float, .double: true
         case .boolean, .string, .timestampMillisUTC: false

@@ -13,15 +13,9 @@ public struct BatchClock: Sendable, Equatable {
 
     /// The boundary that closes the batch containing `t`: the first boundary strictly after it.
     public func boundary(after t: Int64) -> Int64 {
-        let dayStart = t.floorDivided(by: Self.dayMillis) * Self.dayMillis
+        let dayStart = t.floorDiv(Self.dayMillis) * Self.dayMillis
         let next = dayStart + ((t - dayStart) / durationMillis + 1) * durationMillis
         return min(next, dayStart + Self.dayMillis)
     }
 }
 
-extension Int64 {
-    func floorDivided(by d: Int64) -> Int64 {
-        let q = self / d
-        return (self % d != 0 && self < 0) ? q - 1 : q
-    }
-}

@@ -124,7 +124,7 @@ public actor Collector {
                 let step = (wake.wall - last.wall) - (wake.mono - last.mono)
                 if abs(step) > Self.clockStepTolerance {
                     clockStepped(by: step)
-                    next = (wake.wall.floorDivided(by: interval) + 1) * interval
+                    next = (wake.wall.floorDiv(interval) + 1) * interval
                     continue
                 }
             }

@@ -139,7 +139,7 @@ public actor Retention {
     func pass() -> RetentionReport {
         var report = RetentionReport()
         guard policy.isActive else { return report }
-        let today = Int(now().floorDivided(by: 86_400_000))
+        let today = Int(now().floorDiv(86_400_000))
         var free = measure(&report)
         func belowFloor() -> Bool { free.map { $0 < policy.minFreeBytes } ?? false }
 
@@ -280,7 +280,7 @@ public actor Retention {
 
     /// The layout's complete files in a day folder, in deletion order.
     func files(in day: DayFolder) -> [File] {
-        Self.names(in: root + "/" + day.path).compactMap { name -> File? in
+        FileIO.names(in: root + "/" + day.path).compactMap { name -> File? in
             guard let entry = LakeLayout.parse(day.path + "/" + name) else { return nil }
             var st = stat()
             guard lstat(root + "/" + day.path + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
@@ -302,22 +302,10 @@ public actor Retention {
     /// Sub-folders of `parent` (relative to `root`), not following links.
     private static func subfolders(_ root: String, _ parent: String) -> [String] {
         let base = parent.isEmpty ? root : root + "/" + parent
-        return names(in: base).filter { name in
+        return FileIO.names(in: base).filter { name in
             var st = stat()
             return lstat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
         }
-    }
-
-    /// Names in a folder, hidden ones (the collector's temporary files, `.opensensor`) left out.
-    private static func names(in path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if !name.hasPrefix(".") { out.append(name) }
-        }
-        return out.sorted()
     }
 
     // MARK: - Logging

@@ -43,7 +43,7 @@ public struct AutoSync: Sendable {
     public func nextRun(after millis: Int64, intervalMinutes: Int) -> Int64 {
         let interval = Int64(max(1, intervalMinutes)) * 60_000
         let sinceBoundary = millis - delayAfterBoundaryMillis
-        return (sinceBoundary.floorDivided(by: interval) + 1) * interval + delayAfterBoundaryMillis
+        return (sinceBoundary.floorDiv(interval) + 1) * interval + delayAfterBoundaryMillis
     }
 
     /// Syncs now, then on every boundary, until the task is cancelled. Returns the number of

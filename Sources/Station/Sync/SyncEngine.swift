@@ -247,7 +247,7 @@ public actor SyncEngine {
                         if !relistAll && ledger.settledMtime(day: day) == mtime { continue }
                         report.foldersListed += 1
                         var settleable = mtime / 1_000_000 < freshAfter
-                        for name in Self.names(in: root + "/" + day) {
+                        for name in FileIO.names(in: root + "/" + day) {
                             guard let entry = LakeLayout.parse(day + "/" + name), let key = LedgerFileKey(entry),
                                   !ledger.isHandled(day: day, key)
                             else { continue }
@@ -272,22 +272,11 @@ public actor SyncEngine {
     /// Sub-folders of `parent` named `key=…`, as paths relative to the root, in order.
     private static func subfolders(_ root: String, _ parent: String, key: String) -> [String] {
         let base = parent.isEmpty ? root : root + "/" + parent
-        return names(in: base).filter { name in
+        return FileIO.names(in: base).filter { name in
             guard name.hasPrefix(key + "="), !name.contains("\t"), !name.contains("\n") else { return false }
             var st = stat()
             return stat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
         }.map { parent.isEmpty ? $0 : parent + "/" + $0 }.sorted()
-    }
-
-    private static func names(in path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if !name.hasPrefix(".") { out.append(name) }
-        }
-        return out
     }
 
     /// Whether a file starts and ends with Parquet's magic `PAR1`: one still being copied in
