@@ -6,7 +6,7 @@
 // what a straight-line hash already is.
 
 /// Streaming SHA-256. Feed bytes with `update`, read the 32-byte digest with `finalize`.
-public struct SHA256: Sendable {
+public struct SHA256: Sendable, MerkleDamgard {
     /// Digest length in bytes.
     public static let byteCount = 32
     /// Block length in bytes (what HMAC pads keys to).
@@ -20,33 +20,20 @@ public struct SHA256: Sendable {
     /// A hash of no bytes yet.
     public init() {}
 
+    /// Big-endian words and length (FIPS 180-4 §5.1.1, §6.2) or little-endian (RFC 1321 §3.2).
+    static let isBigEndian = true
+
     /// Adds bytes.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        blocks.feed(bytes) { Self.compress(&state, $0, count: $1) }
-    }
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { absorb(bytes) }
 
     /// Adds bytes (arrays, slices and UTF-8 views are read in place).
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
-        if done == nil { Array(bytes).withUnsafeBytes { update($0) } }
-    }
+    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 { absorb(bytes) }
 
     /// The digest of everything added so far (the hash itself is left unchanged).
-    public func finalize() -> [UInt8] {
-        var copy = self
-        copy.blocks.pad(bigEndianLength: true) { Self.compress(&copy.state, $0, count: $1) }
-        var out: [UInt8] = []
-        out.reserveCapacity(Self.byteCount)
-        for word in copy.state { withUnsafeBytes(of: word.bigEndian) { out.append(contentsOf: $0) } }
-        return out
-    }
+    public func finalize() -> [UInt8] { digest() }
 
     /// The SHA-256 of `bytes`.
-    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        var h = SHA256()
-        h.update(bytes)
-        return h.finalize()
-    }
+    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 { oneShot(bytes) }
 
     static let roundConstants: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
@@ -108,7 +95,7 @@ public struct SHA256: Sendable {
 }
 
 /// Streaming MD5, for S3's `Content-MD5` header and ETags (an integrity check, not security).
-public struct MD5: Sendable {
+public struct MD5: Sendable, MerkleDamgard {
     /// Digest length in bytes.
     public static let byteCount = 16
 
@@ -118,33 +105,20 @@ public struct MD5: Sendable {
     /// A hash of no bytes yet.
     public init() {}
 
+    /// Big-endian words and length (FIPS 180-4 §5.1.1, §6.2) or little-endian (RFC 1321 §3.2).
+    static let isBigEndian = false
+
     /// Adds bytes.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        blocks.feed(bytes) { Self.compress(&state, $0, count: $1) }
-    }
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { absorb(bytes) }
 
     /// Adds bytes (arrays, slices and UTF-8 views are read in place).
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
-        if done == nil { Array(bytes).withUnsafeBytes { update($0) } }
-    }
+    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 { absorb(bytes) }
 
     /// The digest of everything added so far (the hash itself is left unchanged).
-    public func finalize() -> [UInt8] {
-        var copy = self
-        copy.blocks.pad(bigEndianLength: false) { Self.compress(&copy.state, $0, count: $1) }
-        var out: [UInt8] = []
-        out.reserveCapacity(Self.byteCount)
-        for word in copy.state { withUnsafeBytes(of: word.littleEndian) { out.append(contentsOf: $0) } }
-        return out
-    }
+    public func finalize() -> [UInt8] { digest() }
 
     /// The MD5 of `bytes`.
-    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        var h = MD5()
-        h.update(bytes)
-        return h.finalize()
-    }
+    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 { oneShot(bytes) }
 
     /// The sine table of RFC 1321 §3.4.
     static let sines: [UInt32] = [
@@ -218,6 +192,50 @@ public enum HMACSHA256 {
         outer.update(block.map { $0 ^ 0x5c })
         outer.update(inner.finalize())
         return outer.finalize()
+    }
+}
+
+/// What SHA-256 and MD5 share: 32-bit words of state, 64-byte blocks, the same padding, and
+/// only the byte order differing.
+protocol MerkleDamgard {
+    init()
+    var state: [UInt32] { get set }
+    var blocks: BlockBuffer { get set }
+    static var isBigEndian: Bool { get }
+    /// Runs the compression function over `count` consecutive 64-byte blocks at the pointer.
+    static func compress(_ state: inout [UInt32], _ p: UnsafeRawPointer, count: Int)
+}
+
+extension MerkleDamgard {
+    mutating func absorb(_ bytes: UnsafeRawBufferPointer) {
+        // State and buffer are taken out while they work on each other (exclusive access, and
+        // no copy-on-write of the state).
+        var words = state, buffer = blocks
+        (state, blocks) = ([], BlockBuffer())
+        buffer.feed(bytes) { Self.compress(&words, $0, count: $1) }
+        (state, blocks) = (words, buffer)
+    }
+
+    mutating func absorb<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { absorb(UnsafeRawBufferPointer($0)) }
+        if done == nil { Array(bytes).withUnsafeBytes { absorb($0) } }
+    }
+
+    func digest() -> [UInt8] {
+        var words = state, buffer = blocks
+        buffer.pad(bigEndianLength: Self.isBigEndian) { Self.compress(&words, $0, count: $1) }
+        var out: [UInt8] = []
+        out.reserveCapacity(words.count * 4)
+        for word in words {
+            withUnsafeBytes(of: Self.isBigEndian ? word.bigEndian : word.littleEndian) { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    static func oneShot<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        var h = Self()
+        h.absorb(bytes)
+        return h.digest()
     }
 }
 
