@@ -5,6 +5,9 @@ in pyarrow and DuckDB with the contract's layout and schema.
 
 Usage: crash_test.py OPENSENSOR_BIN WORK_DIR [ITERATIONS]"""
 import json, os, random, re, signal, subprocess, sys, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
 from datetime import datetime, timezone
 
 import duckdb
@@ -14,16 +17,6 @@ BIN, WORK = sys.argv[1], sys.argv[2]
 ITER = int(sys.argv[3]) if len(sys.argv) > 3 else 8
 os.makedirs(WORK, exist_ok=True)
 out = os.path.join(WORK, "output")
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}", flush=True)
 
 
 env = dict(os.environ, OPENSENSOR_LOG_LEVEL="DEBUG", OPENSENSOR_WARMUP_READINGS="0",
@@ -155,5 +148,4 @@ table = readme.split("<!-- keys:begin -->\n")[1].split("\n<!-- keys:end -->")[0]
 keys = subprocess.run([BIN, "info", "--keys"], capture_output=True, text=True).stdout.rstrip("\n")
 check(table == keys, "README's configuration table differs from `opensensor info --keys`")
 
-print(f"collector crash test: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+checks.finish("collector crash test: ")

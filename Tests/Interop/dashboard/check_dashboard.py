@@ -16,6 +16,9 @@ The reference answers come from `opensensor query` (byte for byte) and pyarrow (
 Prints one line per failure and a closing `N passed, M failed`; exits 1 on any failure.
 """
 import csv, glob, io, json, os, re, struct, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
@@ -29,17 +32,6 @@ HEADLINES = ["temperature", "humidity", "pressure", "pm25", "pm10", "lux", "oxid
 PRESETS = ["1h", "24h", "7d", "30d"]
 IST = 330  # Asia/Kolkata, minutes east of UTC; no daylight saving time
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what, flush=True)
-    return ok
 
 
 def iso(ms):
@@ -608,12 +600,11 @@ def main():
         if only and not any(o in name for o in only.split(",")):
             continue
         t = time.time()
-        before = failed
+        before = checks.failed
         step()
-        print(f"  [dashboard] {name}: {'ok' if failed == before else f'{failed - before} failed'} ({time.time() - t:.1f} s)", flush=True)
+        print(f"  [dashboard] {name}: {'ok' if checks.failed == before else f'{checks.failed - before} failed'} ({time.time() - t:.1f} s)", flush=True)
     print(f"screenshots in {c.artifacts}")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    checks.finish()
 
 
 if __name__ == "__main__":

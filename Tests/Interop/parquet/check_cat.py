@@ -11,6 +11,9 @@ Usage: check_cat.py OPENSENSOR_BIN FIXTURES_DIR WORK_DIR
 Prints one line per failure and a closing `N passed, M failed`.
 """
 import json, math, os, random, struct, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
 from datetime import datetime, timezone
 
 import pyarrow as pa
@@ -18,16 +21,6 @@ import pyarrow.parquet as pq
 
 BIN, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(WORK, exist_ok=True)
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}", flush=True)
 
 
 def run(*args):
@@ -242,5 +235,4 @@ check(r.returncode != 0 and bad.encode() in r.stderr and b"PAR1" in r.stderr, f"
 r = run("parquet", "cat", os.path.join(WORK, "missing.parquet"))
 check(r.returncode != 0 and b"missing.parquet" in r.stderr, "cat of a missing file names it")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+checks.finish()

@@ -7,6 +7,9 @@ Usage: check_readers.py OPENSENSOR_BIN FIXTURES_DIR WORK_DIR
 Prints one line per failure and a closing `N passed, M failed`.
 """
 import csv, io, math, os, random, struct, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
 from datetime import datetime, timezone
 
 import duckdb
@@ -30,16 +33,6 @@ HEALTH = [("timestamp", "ts")] + [(c, "double") for c in (
 SCHEMAS = {"sensor": SENSOR, "health": HEALTH}
 CODECS = ["snappy", "zstd", "gzip", "none"]
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what}", flush=True)
 
 
 def parse_ts(s):
@@ -363,5 +356,4 @@ check(r.returncode == 0 and r.stdout.strip().count(".") == 2, f"--version printe
 rg = pq.ParquetFile(os.path.join(WORK, "edge-row-groups.snappy.parquet")).metadata.num_row_groups
 check(rg == 3, f"edge-row-groups: {rg} row groups, expected 3")
 
-print(f"parquet readers: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+checks.finish("parquet readers: ")

@@ -12,6 +12,9 @@ Usage: check_duckdb.py OPENSENSOR_BIN WORK_DIR
 Prints one line per failure and a closing `N passed, M failed`; exits 1 on any failure.
 """
 import csv, io, math, os, struct, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
 from datetime import datetime, timezone
 
 import duckdb
@@ -21,16 +24,6 @@ LAKE = os.path.join(WORK, "lake")
 SENSOR = ("temperature raw_temperature pressure humidity raw_humidity oxidised reducing nh3 lux proximity "
           "pm1 pm25 pm10 particles_03um particles_05um particles_10um particles_25um particles_50um "
           "particles_100um").split()
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 
 def run(*args):
@@ -146,5 +139,4 @@ check("data_0015-1.parquet" in err and "warning" in err, f"warning names the unr
 check(len(out.splitlines()) == 3, f"the rest is answered: {out!r}")
 os.remove(bad_file)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+checks.finish()
