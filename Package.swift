@@ -75,7 +75,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            // The station's binary, linked so that starting it touches less memory (DESIGN.md §7,
+            // measured by Benchmarks/run-startup.sh and run-collector.sh):
+            // - not position-independent: a PIE's 75,000 relative relocations (1.8 MB of
+            //   .rela.dyn) are read, and the pages they patch dirtied, at every start; this saves
+            //   about 1.9 MiB, at the cost of a fixed load address for the executable's own image
+            //   (libraries, stack and heap stay randomised). Packed relocations (DT_RELR) would keep
+            //   PIE but need glibc 2.36, which Ubuntu 22.04 does not have.
+            // - no exported symbols: --static-swift-stdlib exports every public symbol of every
+            //   module (-export-dynamic); nothing loads plugins or looks our symbols up, and the
+            //   dynamic symbol table it builds (1 MB) is paged in by the loader; about 1.4 MiB.
+            linkerSettings: [
+                .unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"],
+                             .when(platforms: [.linux], configuration: .release)),
+            ]),
 
         // MARK: Benchmarks (run by Benchmarks/run-parquet.sh, not by the tests)
         .executableTarget(
