@@ -4,7 +4,7 @@ import HummingbirdTesting
 import Testing
 @testable import Dashboard
 import Lake
-import Parquet
+@testable import Parquet
 
 /// A lake in a fresh temporary folder, written with the Parquet writer as the collector would.
 final class TestLake: @unchecked Sendable {
@@ -75,6 +75,18 @@ func get(_ dashboard: Dashboard, _ uri: String, cookie: String? = nil) async thr
         return try await client.execute(uri: uri, method: .get, headers: headers) { response in
             (response.status.code, response.headers[.contentType] ?? "",
              String(decoding: response.body.readableBytesView, as: UTF8.self))
+        }
+    }
+}
+
+/// The raw answer to a GET with the given `Accept-Encoding`: status, headers and body bytes.
+func getRaw(_ dashboard: Dashboard, _ uri: String, acceptEncoding: String?) async throws -> (status: Int, headers: HTTPFields, body: [UInt8]) {
+    let app = Application(router: dashboard.router())
+    return try await app.test(.router) { client in
+        var headers = HTTPFields()
+        if let acceptEncoding { headers[.acceptEncoding] = acceptEncoding }
+        return try await client.execute(uri: uri, method: .get, headers: headers) { response in
+            (response.status.code, response.headers, Array(response.body.readableBytesView))
         }
     }
 }
@@ -252,5 +264,45 @@ func get(_ dashboard: Dashboard, _ uri: String, cookie: String? = nil) async thr
         #expect(names.map { $0.split(separator: "/").last! } == ["data_0000.parquet", "data_2345.parquet"])
         let d = Dashboard(view: LakeView(dataRoot: lake.data, healthRoot: nil), now: { june1 + 86_400_000 })
         #expect(try await get(d, "/api/stations/d/latest?format=csv").body.contains("2026-06-01T23:59:55.000Z"))
+    }
+
+    @Test func answersAreGzippedWhenTheClientAcceptsItAndDecompressToThePlainAnswer() async throws {
+        let (lake, d) = try lake()
+        for uri in ["/stations/a?range=24h", "/", "/api/stations/a/series?chart=temperature&range=24h&format=csv", "/stations/zzz"] {
+            let plain = try await getRaw(d, uri, acceptEncoding: nil)
+            #expect(plain.headers[.contentEncoding] == nil, "\(uri)")
+            #expect(plain.headers[.vary] == "Accept-Encoding", "\(uri)")
+            let packed = try await getRaw(d, uri, acceptEncoding: "br;q=1.0, gzip;q=0.8, *;q=0.1")
+            #expect(packed.status == plain.status, "\(uri)")
+            #expect(packed.headers[.contentType] == plain.headers[.contentType], "\(uri)")
+            #expect(packed.headers[.contentEncoding] == "gzip", "\(uri)")
+            #expect(packed.body.count < plain.body.count, "\(uri)")
+            let unpacked = try packed.body.withUnsafeBytes { try decompress(.gzip, $0, uncompressedSize: plain.body.count) }
+            #expect(unpacked == plain.body, "\(uri)")
+        }
+        // A 24-hour page shrinks several times over: its bulk is repetitive SVG and tooltips.
+        let page = try await getRaw(d, "/stations/a?range=24h", acceptEncoding: "gzip")
+        let plainPage = try await getRaw(d, "/stations/a?range=24h", acceptEncoding: "identity")
+        #expect(page.body.count * 4 < plainPage.body.count, "\(page.body.count) vs \(plainPage.body.count)")
+        // Short answers go as they are.
+        let short = try await getRaw(d, "/api/stations/zzz/latest", acceptEncoding: "gzip")
+        #expect(short.status == 404)
+        #expect(short.headers[.contentEncoding] == nil)
+        _ = lake
+    }
+
+    @Test(arguments: [
+        ("gzip", true), ("GZIP", true), ("x-gzip", true), ("deflate, gzip", true), ("*", true),
+        ("gzip;q=0.001", true), (" gzip ; q=1 ", true), ("gzip;q=0", false), ("gzip; q=0.0", false),
+        ("identity", false), ("br, deflate", false), ("", false), ("gzipped", false), ("*;q=0", false),
+    ])
+    func acceptEncodingIsReadAsRFC9110Says(_ header: String, _ accepted: Bool) {
+        #expect(Dashboard.acceptsGzip([header]) == accepted)
+    }
+
+    @Test func acceptEncodingOverSeveralHeaderLinesCounts() {
+        #expect(Dashboard.acceptsGzip(["br", "gzip;q=0.5"]))
+        #expect(!Dashboard.acceptsGzip(["br", "identity"]))
+        #expect(!Dashboard.acceptsGzip([]))
     }
 }

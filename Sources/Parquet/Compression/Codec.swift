@@ -62,6 +62,17 @@ public enum Compression: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The compressed form of a whole buffer, outside any Parquet file: the same codecs, for
+    /// callers with other bytes to shrink (the dashboard gzips its pages with `.gzip`).
+    public func compressed(_ input: [UInt8]) throws(CompressionError) -> [UInt8] {
+        var out: [UInt8] = []
+        let done = input.withUnsafeBytes { raw in
+            Result { () throws(CompressionError) in try compress(raw, scratch: CompressionScratch(), appendingTo: &out) }
+        }
+        try done.get()
+        return out
+    }
+
     /// Appends the compressed form of `input` to `out`, using `scratch` for state worth keeping
     /// between pages.
     func compress(_ input: UnsafeRawBufferPointer, scratch: CompressionScratch, appendingTo out: inout [UInt8]) throws(CompressionError) {

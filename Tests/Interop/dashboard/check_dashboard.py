@@ -15,7 +15,7 @@ Live: after the browser checks, B gets a new batch while the server runs.
 The reference answers come from `opensensor query` (byte for byte) and pyarrow (latest rows).
 Prints one line per failure and a closing `N passed, M failed`; exits 1 on any failure.
 """
-import csv, glob, io, json, os, re, struct, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
+import csv, glob, gzip, io, json, os, re, struct, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import checks  # noqa: E402
 from checks import check  # noqa: E402
@@ -290,6 +290,18 @@ class Checker:
                 text = m.group(1) if m else text
             check(status == 400 and re.search(r"\b" + param + r"\b", text) is not None,
                   f"GET {path}: {status}, expected 400 naming '{param}': {text[:200]!r}")
+        # Compression: with Accept-Encoding: gzip, pages and series come gzipped (Python's gzip
+        # module reads them back to the plain answer); without it they come plain.
+        for path in (f"/stations/{A}?range=24h", f"/api/stations/{A}/series?chart=pm&range=7d&format=csv"):
+            req = urllib.request.Request(u + path, headers={"Accept-Encoding": "gzip"})
+            with urllib.request.urlopen(req, timeout=120) as r:
+                encoding, packed = r.headers.get("Content-Encoding"), r.read()
+            _, _, plain = get(u + path)
+            same = encoding == "gzip" and gzip.decompress(packed) == plain
+            check(same, f"GET {path} with Accept-Encoding: gzip: {encoding!r}, {len(packed)} bytes, "
+                        f"expected gzip of the {len(plain)}-byte plain answer")
+            if same:
+                print(f"check_dashboard: {path}: {len(plain)} bytes plain, {len(packed)} gzipped")
         # The corrupt batch of B is skipped: its pages still answer.
         for r in ("24h", "7d"):
             status, _, body = get(f"{u}/stations/{B}?range={r}")
