@@ -96,8 +96,7 @@ struct StartCommand: AsyncParsableCommand {
         let collector: Collector
         do {
             let watchdog = ServiceWatchdog.fromEnvironment(
-                ProcessEnvironment.all(), readIntervalSeconds: config.readInterval, batchDurationSeconds: config.batchDuration,
-                logger: logger)
+                ProcessEnvironment.all(), readIntervalSeconds: config.readInterval, logger: logger)
             let diskGuard = config.minFreeMB > 0 ? DiskGuard(path: config.outputDirectory, floorBytes: config.minFreeBytes) : nil
             collector = try Collector(
                 board: board, clock: clock, settings: settings, logger: logger, watchdog: watchdog, diskGuard: diskGuard)

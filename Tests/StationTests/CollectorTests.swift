@@ -167,6 +167,34 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         #expect(all.filter { $0.contains(".tmp") }.isEmpty)
     }
 
+    @Test func aFailingBatchWriteIsReportedToTheServiceManagerOncePerStreak() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let s = settings(dir)
+        let blocker = dir + "/station=" + s.station
+        #expect(FileManager.default.createFile(atPath: blocker, contents: Data([1])))
+        let receiver = try NotifyReceiver(abstract: true)
+        let watchdog = ServiceWatchdog.fromEnvironment(
+            ["NOTIFY_SOCKET": receiver.name, "WATCHDOG_USEC": "60000000"], readIntervalSeconds: 5, logger: quiet)
+        let c = try Collector(board: FixedBoard(), clock: VirtualWallClock(start: Self.start), settings: s, logger: quiet,
+                              watchdog: watchdog)
+        let board = FixedBoard()
+        var uncompensated: CPUHeatCompensator?
+        func collect(_ i: Int) async {
+            await c.collect(Reading(await board.read(at: Timestamp(millisecondsSinceEpoch: Self.start + Int64(i) * 5000)), compensator: &uncompensated))
+        }
+        for i in 0..<400 { await collect(i) }  // two boundaries pass while writes fail, each retried at every reading
+        let failing = receiver.drain()
+        #expect(failing.count == 1)
+        #expect(failing.first?.hasPrefix("STATUS=batch write failing (readings kept in the journal): ") == true)
+        try FileManager.default.removeItem(atPath: blocker)
+        await collect(400)
+        let recovered = receiver.drain()
+        #expect(recovered.count == 2)
+        #expect(recovered.allSatisfy { $0.hasPrefix("STATUS=collecting; last batch ") && $0.hasSuffix(".parquet") })
+        #expect(watchdog.heartbeat.batchesFailingSince == nil)
+    }
+
     /// A wall clock that NTP or a user steps at given monotonic times, sleeping as the system's
     /// does: for the monotonic time the wall clock said was left.
     final class ScriptedStepClock: WallClock, @unchecked Sendable {

@@ -177,10 +177,10 @@ struct ServiceNotifierTests {
     }
 }
 
-@Suite("Watchdog: the heartbeat is earned by readings and batches")
+@Suite("Watchdog: the heartbeat is earned by readings")
 struct WatchdogHeartbeatTests {
     /// 60 s watchdog, 5 s reads, 15 min batches.
-    static let policy = WatchdogHeartbeat.Policy(watchdog: .seconds(60), readIntervalSeconds: 5, batchDurationSeconds: 900)
+    static let policy = WatchdogHeartbeat.Policy(watchdog: .seconds(60), readIntervalSeconds: 5)
 
     @Test func readingsOnScheduleEarnAHeartbeatAtMostEveryHalfInterval() {
         var h = WatchdogHeartbeat(policy: Self.policy)
@@ -211,39 +211,39 @@ struct WatchdogHeartbeatTests {
         #expect(resumed)
     }
 
-    @Test func batchFailuresStopTheHeartbeatOnlyAfterTheTolerance() {
+    @Test func failingBatchWritesNeitherStopNorForceTheHeartbeat() {
         var h = WatchdogHeartbeat(policy: Self.policy)
-        var t: Int64 = 0
-        let first = h.readingRecorded(atMonotonic: t)
+        let first = h.readingRecorded(atMonotonic: 0)
         #expect(first)
-        // A batch write fails at 100 s and keeps failing at every reading after it.
-        _ = h.batchFailed(atMonotonic: 100_000)
-        #expect(h.batchesFailingSince == 100_000)
-        var lastBeat: Int64 = 0
-        t = 100_000
-        while t <= 100_000 + 900_000 {
+        // Batch writes fail from 100 s on, for an hour, while readings keep coming: a disk that
+        // is full. The process is alive, so the heartbeat goes on, every 30 s as before.
+        var beats: [Int64] = []
+        var t: Int64 = 100_000
+        while t <= 100_000 + 3_600_000 {
+            if h.batchFailed(atMonotonic: t) { beats.append(t) }
+            if h.readingRecorded(atMonotonic: t) { beats.append(t) }
             t += 5_000
-            if h.batchFailed(atMonotonic: t) { lastBeat = t }
-            if h.readingRecorded(atMonotonic: t) { lastBeat = t }
         }
-        // Within the 15 min tolerance the heartbeat went on; past it, it stopped.
-        #expect(lastBeat > 100_000 + 850_000 && lastBeat <= 100_000 + 900_000)
-        #expect(h.verdict(atMonotonic: t) == .batchesFailing(forMillis: t - 100_000))
         #expect(h.batchesFailingSince == 100_000)  // the streak's start is kept, not moved
+        #expect(zip(beats, beats.dropFirst()).allSatisfy { $1 - $0 >= 30_000 && $1 - $0 < 60_000 })
+        #expect(beats.last! > 100_000 + 3_600_000 - 60_000)
+        // A failure report alone is no sign of life: with the readings stale, no heartbeat.
+        let stale = h.batchFailed(atMonotonic: t + 60_000)
+        #expect(!stale)
+        #expect(h.verdict(atMonotonic: t + 60_000) == .readingsStale(ageMillis: 65_000))
         // One success ends the streak.
-        let afterSuccess = h.batchWritten(atMonotonic: t + 1)
-        #expect(afterSuccess)
+        _ = h.batchWritten(atMonotonic: t + 60_001)
         #expect(h.batchesFailingSince == nil)
     }
 
     @Test func noWatchdogNoReadingAndRecommendedIntervals() {
-        var off = WatchdogHeartbeat(policy: .init(watchdog: nil, readIntervalSeconds: 5, batchDurationSeconds: 900))
+        var off = WatchdogHeartbeat(policy: .init(watchdog: nil, readIntervalSeconds: 5))
         let anything = off.readingRecorded(atMonotonic: 0)
         #expect(!anything)
         #expect(off.verdict(atMonotonic: 0) == .disabled)
         let fresh = WatchdogHeartbeat(policy: Self.policy)
         #expect(fresh.verdict(atMonotonic: 0) == .noReading)
-        #expect(WatchdogHeartbeat.Policy(watchdog: .microseconds(2_500_000), readIntervalSeconds: 5, batchDurationSeconds: 60).watchdogMillis == 2_500)
+        #expect(WatchdogHeartbeat.Policy(watchdog: .microseconds(2_500_000), readIntervalSeconds: 5).watchdogMillis == 2_500)
         #expect(WatchdogHeartbeat.Policy.recommendedWatchdogSeconds(readIntervalSeconds: 5) == 60)
         #expect(WatchdogHeartbeat.Policy.recommendedWatchdogSeconds(readIntervalSeconds: 60) == 240)
     }
@@ -251,7 +251,7 @@ struct WatchdogHeartbeatTests {
     @Test(arguments: [1, 5, 15, 30, 60])
     func theRecommendedIntervalIsAlwaysMetByReadingsOnSchedule(readInterval: Int) {
         let w = WatchdogHeartbeat.Policy.recommendedWatchdogSeconds(readIntervalSeconds: readInterval)
-        var h = WatchdogHeartbeat(policy: .init(watchdog: .seconds(w), readIntervalSeconds: readInterval, batchDurationSeconds: 900))
+        var h = WatchdogHeartbeat(policy: .init(watchdog: .seconds(w), readIntervalSeconds: readInterval))
         var last: Int64 = 0
         var worst: Int64 = 0
         // Each read finishes up to one read interval after its slot (a slow PMS5003 frame).
@@ -272,8 +272,7 @@ struct ServiceWatchdogTests {
         let receiver = try NotifyReceiver(abstract: true)
         let log = CapturedLog()
         let watchdog = ServiceWatchdog.fromEnvironment(
-            ["NOTIFY_SOCKET": receiver.name, "WATCHDOG_USEC": "60000000"], readIntervalSeconds: 5,
-            batchDurationSeconds: 900, logger: log.logger)
+            ["NOTIFY_SOCKET": receiver.name, "WATCHDOG_USEC": "60000000"], readIntervalSeconds: 5, logger: log.logger)
         watchdog.ready()
         for t in stride(from: Int64(0), through: 40_000, by: 5_000) { watchdog.readingRecorded(atMonotonic: t) }
         watchdog.batchWritten(atMonotonic: 41_000, file: "data_1445.parquet")
@@ -293,7 +292,7 @@ struct ServiceWatchdogTests {
 
     @Test func withoutAManagerEverythingIsANoOp() {
         let log = CapturedLog()
-        let watchdog = ServiceWatchdog.fromEnvironment([:], readIntervalSeconds: 5, batchDurationSeconds: 900, logger: log.logger)
+        let watchdog = ServiceWatchdog.fromEnvironment([:], readIntervalSeconds: 5, logger: log.logger)
         watchdog.ready()
         watchdog.readingRecorded(atMonotonic: 0)
         watchdog.stopping()
@@ -304,7 +303,7 @@ struct ServiceWatchdogTests {
     @Test func aBrokenEnvironmentIsLoggedAndCollectionGoesOn() {
         let log = CapturedLog()
         let watchdog = ServiceWatchdog.fromEnvironment(
-            ["NOTIFY_SOCKET": "notify.sock"], readIntervalSeconds: 5, batchDurationSeconds: 900, logger: log.logger)
+            ["NOTIFY_SOCKET": "notify.sock"], readIntervalSeconds: 5, logger: log.logger)
         watchdog.readingRecorded(atMonotonic: 0)
         #expect(watchdog.notifier == nil)
         #expect(log.all.count == 1 && log.all[0].contains("absolute socket path"))
@@ -316,8 +315,7 @@ struct ServiceWatchdogTests {
         do {
             let receiver = try NotifyReceiver(abstract: false)
             watchdog = ServiceWatchdog.fromEnvironment(
-                ["NOTIFY_SOCKET": receiver.name, "WATCHDOG_USEC": "10000000"], readIntervalSeconds: 1,
-                batchDurationSeconds: 900, logger: log.logger)
+                ["NOTIFY_SOCKET": receiver.name, "WATCHDOG_USEC": "10000000"], readIntervalSeconds: 1, logger: log.logger)
         }
         let w = try #require(watchdog)
         for t in stride(from: Int64(0), through: 60_000, by: 1_000) { w.readingRecorded(atMonotonic: t) }

@@ -263,6 +263,7 @@ public actor Collector {
             } catch {
                 logger.error("cannot write a batch; its readings stay in the journal and the write is retried",
                              metadata: ["boundary": "\(TimeFormat.iso8601(millis: boundary))", "error": "\(error)"])
+                watchdog?.batchFailed(atMonotonic: clock.monotonicMillis(), error: "\(error)")
                 return
             }
             pending.removeAll(where: inBatch)

@@ -29,14 +29,11 @@ public final class ServiceWatchdog: Sendable {
     private let state: Mutex<State>
     private let logger: Logger
 
-    /// A watchdog over `notifier` for a collector reading every `readIntervalSeconds` and
-    /// closing batches every `batchDurationSeconds`.
-    public init(notifier: ServiceNotifier?, readIntervalSeconds: Int, batchDurationSeconds: Int, logger: Logger) {
+    /// A watchdog over `notifier` for a collector reading every `readIntervalSeconds`.
+    public init(notifier: ServiceNotifier?, readIntervalSeconds: Int, logger: Logger) {
         self.notifier = notifier
         self.logger = logger
-        let policy = WatchdogHeartbeat.Policy(
-            watchdog: notifier?.watchdogInterval, readIntervalSeconds: readIntervalSeconds,
-            batchDurationSeconds: batchDurationSeconds)
+        let policy = WatchdogHeartbeat.Policy(watchdog: notifier?.watchdogInterval, readIntervalSeconds: readIntervalSeconds)
         state = Mutex(State(heartbeat: WatchdogHeartbeat(policy: policy)))
     }
 
@@ -45,7 +42,7 @@ public final class ServiceWatchdog: Sendable {
     /// (the collector runs either way; systemd then restarts it for lack of READY=1, which the
     /// log explains).
     public static func fromEnvironment(
-        _ environment: [String: String], readIntervalSeconds: Int, batchDurationSeconds: Int, logger: Logger
+        _ environment: [String: String], readIntervalSeconds: Int, logger: Logger
     ) -> ServiceWatchdog {
         var notifier: ServiceNotifier?
         do {
@@ -59,9 +56,7 @@ public final class ServiceWatchdog: Sendable {
                 "watchdog_s": "\(notifier.watchdogInterval.map { "\($0.components.seconds)" } ?? "off")",
             ])
         }
-        return ServiceWatchdog(
-            notifier: notifier, readIntervalSeconds: readIntervalSeconds, batchDurationSeconds: batchDurationSeconds,
-            logger: logger)
+        return ServiceWatchdog(notifier: notifier, readIntervalSeconds: readIntervalSeconds, logger: logger)
     }
 
     /// The heartbeat state (for tests and `status` lines).
@@ -86,8 +81,8 @@ public final class ServiceWatchdog: Sendable {
         deliver((beat ? ["WATCHDOG=1"] : []) + ["STATUS=collecting; last batch " + ServiceNotifier.oneLine(file)])
     }
 
-    /// A batch write failed at `now`: the status says so; the heartbeat continues until the
-    /// failures outlast the tolerance (see ``WatchdogHeartbeat``).
+    /// A batch write failed at `now`: the status says so, once per streak; the heartbeat goes on
+    /// with the readings (see ``WatchdogHeartbeat``).
     public func batchFailed(atMonotonic now: Int64, error: String) {
         guard notifier != nil else { return }
         let (beat, first) = state.withLock { s in

@@ -15,11 +15,14 @@
 /// 1. the watchdog is on (`Policy.watchdogMillis > 0`);
 /// 2. a reading was recorded at most `staleAfterReadIntervals` (3) read intervals before `t` —
 ///    readings are arriving on schedule;
-/// 3. batch writes are not failing, or have been failing for at most
-///    `Policy.batchFailureToleranceMillis` (by default one batch duration): a batch that cannot
-///    be written for a whole batch period is a stuck process, not a passing fault;
-/// 4. no heartbeat was sent in the last `watchdogMillis / 2` — systemd needs one per interval,
+/// 3. no heartbeat was sent in the last `watchdogMillis / 2` — systemd needs one per interval,
 ///    half the interval leaves room for one late read (sd_watchdog_enabled(3) suggests half).
+///
+/// Batch writes do not enter into it. One that fails fast (a full disk, a read-only remount)
+/// leaves a process that is alive and keeps its readings in the journal and in memory; a restart
+/// would not free the disk and would drop what only memory holds (DESIGN.md §4). One that hangs
+/// stops the read loop, hence the readings, hence the heartbeat. A failing write is reported in
+/// `STATUS=` instead (``ServiceWatchdog/batchFailed(atMonotonic:error:)``).
 ///
 /// For a heartbeat to reach systemd in time, the interval must exceed
 /// `watchdogMillis / 2 + readInterval` plus a read and a batch write; ``Policy/recommendedWatchdogSeconds(readIntervalSeconds:)``
@@ -33,15 +36,12 @@ public struct WatchdogHeartbeat: Sendable, Equatable {
         public var readIntervalMillis: Int64
         /// How many read intervals without a recorded reading make the readings stale.
         public var staleAfterReadIntervals: Int64 = 3
-        /// How long batch writes may keep failing before the heartbeat stops.
-        public var batchFailureToleranceMillis: Int64
 
-        /// A policy for a watchdog interval and the collector's read and batch periods.
-        public init(watchdog: Duration?, readIntervalSeconds: Int, batchDurationSeconds: Int) {
+        /// A policy for a watchdog interval and the collector's read interval.
+        public init(watchdog: Duration?, readIntervalSeconds: Int) {
             let w = watchdog.map { $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 } ?? 0
             watchdogMillis = max(0, w)
             readIntervalMillis = Int64(max(1, readIntervalSeconds)) * 1000
-            batchFailureToleranceMillis = Int64(max(1, batchDurationSeconds)) * 1000
         }
 
         /// A `WatchdogSec=` that a heartbeat earned by readings every `readIntervalSeconds`
@@ -65,8 +65,6 @@ public struct WatchdogHeartbeat: Sendable, Equatable {
         case noReading
         /// The last reading was recorded this many milliseconds ago (over the limit).
         case readingsStale(ageMillis: Int64)
-        /// Batch writes have been failing for this many milliseconds (over the tolerance).
-        case batchesFailing(forMillis: Int64)
     }
 
     public let policy: Policy
@@ -74,7 +72,8 @@ public struct WatchdogHeartbeat: Sendable, Equatable {
     public private(set) var lastReadingAt: Int64?
     /// When the last heartbeat was sent.
     public private(set) var lastHeartbeatAt: Int64?
-    /// When the current streak of failed batch writes began (nil: the last write succeeded).
+    /// When the current streak of failed batch writes began (nil: the last write succeeded);
+    /// for the status line, not the heartbeat.
     public private(set) var batchesFailingSince: Int64?
 
     public init(policy: Policy) {
@@ -87,9 +86,6 @@ public struct WatchdogHeartbeat: Sendable, Equatable {
         guard let last = lastReadingAt else { return .noReading }
         let age = now - last
         if age > policy.staleAfterReadIntervals * policy.readIntervalMillis { return .readingsStale(ageMillis: age) }
-        if let since = batchesFailingSince, now - since > policy.batchFailureToleranceMillis {
-            return .batchesFailing(forMillis: now - since)
-        }
         if let sent = lastHeartbeatAt, now - sent < policy.watchdogMillis / 2, now >= sent { return .notYet }
         return .due
     }
@@ -109,7 +105,7 @@ public struct WatchdogHeartbeat: Sendable, Equatable {
     }
 
     /// A batch write failed at `now` (its readings stay in the journal and the write is
-    /// retried). Returns true when `WATCHDOG=1` is still to be sent now.
+    /// retried). Returns true when `WATCHDOG=1` is due now, as after a reading.
     public mutating func batchFailed(atMonotonic now: Int64) -> Bool {
         if batchesFailingSince == nil { batchesFailingSince = now }
         return beatIfDue(now)
