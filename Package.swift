@@ -110,6 +110,7 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: ["Dashboard", "Lake", "Parquet", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
             name: "S3ObjectStoreTests",

@@ -22,9 +22,12 @@ public struct Dashboard: Sendable {
     public let view: LakeView
     /// Milliseconds since the epoch, UTC; injected so tests and benchmarks fix "now".
     public let now: @Sendable () -> Int64
+    /// Where viewers' named time zones are looked up.
+    public let zones: ZoneDatabase
 
-    public init(view: LakeView, now: @escaping @Sendable () -> Int64) {
+    public init(view: LakeView, zones: ZoneDatabase = ZoneDatabase(), now: @escaping @Sendable () -> Int64) {
         self.view = view
+        self.zones = zones
         self.now = now
     }
 
@@ -136,7 +139,7 @@ public struct Dashboard: Sendable {
         let started = now()
         for station in view.stations() {
             for name in ["7d", "30d"] {
-                guard let range = try? ViewRange.parse(range: name, from: nil, to: nil, now: now(), offsetMinutes: 0) else { continue }
+                guard let range = try? ViewRange.parse(range: name, from: nil, to: nil, now: now(), zone: .utc) else { continue }
                 _ = try? view.series(station.id, .data, range, columns: Catalog.columns(.data))
                 if station.hasHealth { _ = try? view.series(station.id, .health, range, columns: Catalog.columns(.health)) }
             }
@@ -152,22 +155,35 @@ public struct Dashboard: Sendable {
         return id
     }
 
-    /// The viewer's offset: `?tz=` (minutes east of UTC), else the cookie the page's script
-    /// sets, else UTC.
-    static func offset(_ request: Request) throws(DashboardError) -> Int {
-        if let text = request.uri.queryParameters.get("tz") {
+    /// The viewer's zone, first found of: `?zone=` (an IANA name), `?tz=` (minutes east of UTC),
+    /// the `tzname` cookie the page's script sets (when the database knows the zone), its `tz`
+    /// cookie (the browser's current offset), UTC. Bad parameters are errors; bad cookies are
+    /// passed over.
+    func zone(_ request: Request, now: Int64) throws(DashboardError) -> Pages.Context {
+        let q = request.uri.queryParameters
+        let heard = request.cookies["tzname"]?.value ?? ""
+        if let name = q.get("zone") {
+            guard let zone = zones.zone(named: name) else {
+                throw .badRequest("zone: no time zone '\(name)' in \(zones.root); expected an IANA name such as Europe/Berlin")
+            }
+            return Pages.Context(now: now, zone: zone, zoneCookie: heard)
+        }
+        if let text = q.get("tz") {
             guard let m = Int(text), (-720...840).contains(m) else {
                 throw .badRequest("tz: expected minutes east of UTC between -720 and 840, got '\(text)'")
             }
-            return m
+            return Pages.Context(now: now, zone: .fixed(minutes: m), zoneCookie: heard)
         }
-        if let cookie = request.cookies["tz"]?.value, let m = Int(cookie), (-720...840).contains(m) { return m }
-        return 0
+        if let zone = zones.zone(named: heard) { return Pages.Context(now: now, zone: zone, zoneCookie: heard) }
+        if let cookie = request.cookies["tz"]?.value, let m = Int(cookie), (-720...840).contains(m) {
+            return Pages.Context(now: now, zone: .fixed(minutes: m), zoneCookie: heard)
+        }
+        return Pages.Context(now: now, zone: .utc, zoneCookie: heard)
     }
 
     func range(_ request: Request, _ c: Pages.Context) throws(DashboardError) -> ViewRange {
         let q = request.uri.queryParameters
-        return try ViewRange.parse(range: q.get("range"), from: q.get("from"), to: q.get("to"), now: c.now, offsetMinutes: c.offsetMinutes)
+        return try ViewRange.parse(range: q.get("range"), from: q.get("from"), to: q.get("to"), now: c.now, zone: c.zone)
     }
 
     static func format(_ request: Request) throws(DashboardError) -> QueryFormat {
@@ -208,9 +224,9 @@ public struct Dashboard: Sendable {
         let gzip = Self.acceptsGzip(request.headers[values: .acceptEncoding])
         let context: Pages.Context
         do {
-            context = Pages.Context(now: now, offsetMinutes: try Self.offset(request))
+            context = try zone(request, now: now)
         } catch {
-            return Self.failure(error, Pages.Context(now: now, offsetMinutes: 0), api: api).response(gzip: gzip)
+            return Self.failure(error, Pages.Context(now: now, zone: .utc), api: api).response(gzip: gzip)
         }
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {

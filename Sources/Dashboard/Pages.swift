@@ -1,6 +1,6 @@
 // The HTML pages, rendered whole on the server: readable without JavaScript, one small inline
-// script that tells the server the viewer's UTC offset (a cookie, one reload) and refreshes a
-// live page every minute. No external assets: a station is often offline.
+// script that tells the server the viewer's time zone and UTC offset (cookies, one reload) and
+// refreshes a live page every minute. No external assets: a station is often offline.
 
 import Lake
 
@@ -12,13 +12,18 @@ enum Pages {
 
     struct Context {
         var now: Int64
-        var offsetMinutes: Int
+        /// The zone times are shown in.
+        var zone: ViewerZone
+        /// The zone name the browser's `tzname` cookie gave ("" without one), whether or not the
+        /// database knows it: the script reloads only when the browser's zone is not the one
+        /// the server heard.
+        var zoneCookie: String = ""
     }
 
     // MARK: Front page
 
     static func index(_ stations: [StationSummary], dataRoot: String, _ c: Context) -> String {
-        var body = "<header><h1>opensensor</h1><p class=\"sub\">\(stations.count) station\(stations.count == 1 ? "" : "s") in <code>\(HTML.escape(dataRoot))</code> · times in \(LocalTime.offsetLabel(c.offsetMinutes))</p></header>\n"
+        var body = "<header><h1>opensensor</h1><p class=\"sub\">\(stations.count) station\(stations.count == 1 ? "" : "s") in <code>\(HTML.escape(dataRoot))</code> · times in \(HTML.escape(c.zone.label(from: c.now, to: c.now + 1)))</p></header>\n"
         if stations.isEmpty {
             body += "<p class=\"empty\">No stations yet. Start the collector (<code>opensensor start</code>) or point <code>--data</code> at a lake.</p>\n"
         } else {
@@ -51,14 +56,14 @@ enum Pages {
 
     static func station(_ d: StationData, _ c: Context) -> String {
         let id = HTML.escape(d.id)
-        let axis = TimeAxis(from: d.range.from, to: d.range.to, step: d.range.every.millis, utcOffsetMinutes: c.offsetMinutes)
+        let axis = TimeAxis(from: d.range.from, to: d.range.to, step: d.range.every.millis, zone: c.zone)
         var body = "<header><p class=\"crumbs\"><a href=\"/\">opensensor</a> ›</p><h1>Station <code>\(id)</code></h1>\n<p class=\"sub\">"
         if let l = d.latest {
             body += "Last reading \(timeElement(l.time, c, seconds: true)) \(ageElement(l.time, c))"
         } else {
             body += "<span class=\"age none\">No readings yet</span>"
         }
-        body += " · times in \(LocalTime.offsetLabel(c.offsetMinutes))</p></header>\n"
+        body += " · times in \(HTML.escape(c.zone.label(from: d.range.from, to: d.range.to)))</p></header>\n"
         body += rangeNav(d, c)
 
         // Big numbers with the range's sparkline.
@@ -95,13 +100,13 @@ enum Pages {
             let on = p.name == d.range.name
             s += "<a href=\"?range=\(p.name)\"\(on ? " class=\"on\" aria-current=\"page\"" : "")>\(p.label)</a>"
         }
-        let from = LocalTime.format(d.range.from, offsetMinutes: c.offsetMinutes, .full).replacingSpace("T")
-        let to = LocalTime.format(d.range.to, offsetMinutes: c.offsetMinutes, .full).replacingSpace("T")
+        let from = LocalTime.format(d.range.from, zone: c.zone, .full).replacingSpace("T")
+        let to = LocalTime.format(d.range.to, zone: c.zone, .full).replacingSpace("T")
         s += "<form method=\"get\" class=\"custom\"><input type=\"hidden\" name=\"range\" value=\"custom\">"
         s += "<label>From <input type=\"datetime-local\" name=\"from\" value=\"\(from)\" required></label> "
         s += "<label>to <input type=\"datetime-local\" name=\"to\" value=\"\(to)\" required></label> "
         s += "<button type=\"submit\"\(d.range.name == "custom" ? " class=\"on\"" : "")>Show</button></form>"
-        s += "<p class=\"resolution\">\(LocalTime.format(d.range.from, offsetMinutes: c.offsetMinutes, .dayTime)) – \(LocalTime.format(d.range.to, offsetMinutes: c.offsetMinutes, .dayTime)), averages per \(d.range.every)</p>"
+        s += "<p class=\"resolution\">\(LocalTime.format(d.range.from, zone: c.zone, .dayTime)) – \(LocalTime.format(d.range.to, zone: c.zone, .dayTime)), averages per \(d.range.every)</p>"
         return s + "</nav>\n"
     }
 
@@ -143,7 +148,7 @@ enum Pages {
     // MARK: Pieces
 
     static func timeElement(_ t: Int64, _ c: Context, seconds: Bool = false) -> String {
-        "<time datetime=\"\(TimeFormat.iso8601(millis: t))\" data-t=\"\(t)\">\(LocalTime.format(t, offsetMinutes: c.offsetMinutes, seconds ? .fullSeconds : .full))</time>"
+        "<time datetime=\"\(TimeFormat.iso8601(millis: t))\" data-t=\"\(t)\">\(LocalTime.format(t, zone: c.zone, seconds ? .fullSeconds : .full))</time>"
     }
 
     static func ageElement(_ t: Int64, _ c: Context) -> String {
@@ -161,7 +166,7 @@ enum Pages {
     }
 
     static func document(title: String, body: String, _ c: Context, live: Bool) -> String {
-        var s = "<!DOCTYPE html>\n<html lang=\"en\" data-tz=\"\(c.offsetMinutes)\" data-live=\"\(live ? 1 : 0)\"><head><meta charset=\"utf-8\">"
+        var s = "<!DOCTYPE html>\n<html lang=\"en\" data-tz=\"\(c.zone.offsetMinutes(at: c.now))\" data-zone=\"\(HTML.escape(c.zoneCookie))\" data-live=\"\(live ? 1 : 0)\"><head><meta charset=\"utf-8\">"
         s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>\(HTML.escape(title))</title>"
         s += "<link rel=\"icon\" href=\"data:,\"><style>\(css)</style></head>\n<body>\n"
         s += body
@@ -191,12 +196,16 @@ enum Pages {
         svg text{fill:currentColor}.part{margin-top:1.2rem}pre{white-space:pre-wrap;word-break:break-all}.error{color:#c0392b;font-weight:600}
         """
 
-    /// Tells the server the viewer's offset through a cookie and reloads once when the page
-    /// was drawn for another one; reloads a live page every minute while it is visible.
+    /// Tells the server the viewer's zone name and current offset through cookies and reloads
+    /// once when the page was drawn without them (unless `?zone=` or `?tz=` chose a zone);
+    /// reloads a live page every minute while it is visible. Zone names are sent only when
+    /// they look like IANA names, which are valid cookie values as they are.
     static let script = """
-        (function(){var o=-new Date().getTimezoneOffset(),r=document.documentElement;
-        document.cookie="tz="+o+"; path=/; max-age=31536000; samesite=lax";
-        if(r.dataset.tz!==String(o)&&!/[?&]tz=/.test(location.search)&&!sessionStorage.getItem("tz-reload")){sessionStorage.setItem("tz-reload","1");location.reload();return;}
+        (function(){var o=-new Date().getTimezoneOffset(),r=document.documentElement,z="",a="; path=/; max-age=31536000; samesite=lax";
+        try{z=Intl.DateTimeFormat().resolvedOptions().timeZone||"";}catch(e){}
+        if(!/^[A-Za-z0-9_+\\/-]{1,64}$/.test(z))z="";
+        document.cookie="tz="+o+a;if(z)document.cookie="tzname="+z+a;
+        if((r.dataset.tz!==String(o)||r.dataset.zone!==z)&&!/[?&](tz|zone)=/.test(location.search)&&!sessionStorage.getItem("tz-reload")){sessionStorage.setItem("tz-reload","1");location.reload();return;}
         if(r.dataset.live==="1"){setInterval(function(){if(!document.hidden)location.reload();},60000);}})();
         """
 }

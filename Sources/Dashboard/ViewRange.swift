@@ -30,8 +30,8 @@ public struct ViewRange: Sendable, Equatable {
 
     /// The range a page's parameters ask for. `range` defaults to `24h`; `custom` needs
     /// `from` and `to`, each ISO-8601 UTC (`2026-06-01T12:00:00Z`), a day (`2026-06-01`) or a
-    /// local time without zone (`2026-06-01T12:00`, in the viewer's `offsetMinutes`).
-    public static func parse(range: String?, from: String?, to: String?, now: Int64, offsetMinutes: Int) throws(DashboardError) -> ViewRange {
+    /// local time without zone (`2026-06-01T12:00`, in the viewer's `zone`).
+    public static func parse(range: String?, from: String?, to: String?, now: Int64, zone: ViewerZone) throws(DashboardError) -> ViewRange {
         let name = range ?? ((from != nil || to != nil) ? "custom" : "24h")
         if let p = presets.first(where: { $0.name == name }) {
             let every = BucketWidth(parsing: p.every)!
@@ -43,10 +43,10 @@ public struct ViewRange: Sendable, Equatable {
         }
         guard let from, !from.isEmpty else { throw .badRequest("from: a custom range needs a start") }
         guard let to, !to.isEmpty else { throw .badRequest("to: a custom range needs an end") }
-        guard let start = parseTime(from, offsetMinutes: offsetMinutes) else {
+        guard let start = parseTime(from, zone: zone) else {
             throw .badRequest("from: expected 2026-06-01T12:00:00Z, 2026-06-01 or 2026-06-01T12:00 (local time), got '\(from)'")
         }
-        guard let end = parseTime(to, offsetMinutes: offsetMinutes) else {
+        guard let end = parseTime(to, zone: zone) else {
             throw .badRequest("to: expected 2026-06-01T12:00:00Z, 2026-06-01 or 2026-06-01T12:00 (local time), got '\(to)'")
         }
         guard end > start else { throw .badRequest("to (\(to)) must be after from (\(from))") }
@@ -60,12 +60,12 @@ public struct ViewRange: Sendable, Equatable {
     }
 
     /// ISO-8601 UTC or a day via `LakeQuery.parseTime`; else `YYYY-MM-DDTHH:MM[:SS]` in the
-    /// viewer's offset.
-    static func parseTime(_ text: String, offsetMinutes: Int) -> Int64? {
+    /// viewer's zone.
+    static func parseTime(_ text: String, zone: ViewerZone) -> Int64? {
         if let t = LakeQuery.parseTime(text) { return t }
         let withSeconds = text.count == 16 ? text + ":00" : text
-        guard withSeconds.count == 19, let utc = LakeQuery.parseTime(withSeconds + "Z") else { return nil }
-        return utc - Int64(offsetMinutes) * 60_000
+        guard withSeconds.count == 19, let local = LakeQuery.parseTime(withSeconds + "Z") else { return nil }
+        return zone.utc(fromLocal: local)
     }
 
     /// The query of this range: what `opensensor query --station <id> --from <from> --to <to>

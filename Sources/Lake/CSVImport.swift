@@ -90,7 +90,8 @@ public enum CSVImport {
         return ((days * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(sec) * 1000 + Int64(ms)
     }
 
-    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+    /// Days in month `m` (1...12) of proleptic Gregorian year `y`.
+    public static func daysInMonth(_ y: Int, _ m: Int) -> Int {
         switch m {
         case 2: (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: 30

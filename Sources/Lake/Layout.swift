@@ -88,5 +88,10 @@ extension Int64 {
         return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
     }
 
-    public func floorMod(_ d: Int64) -> Int64 { self - floorDiv(d) * d }
+    /// The remainder that goes with `floorDiv`: the sign of `d`. From `%`, so that values near
+    /// `Int64.min` cannot overflow.
+    public func floorMod(_ d: Int64) -> Int64 {
+        let r = self % d
+        return r != 0 && (r < 0) != (d < 0) ? r + d : r
+    }
 }

@@ -52,8 +52,13 @@ struct DashboardCommand: AsyncParsableCommand {
         if healthData != nil && !Self.isDirectory(healthRoot) {
             throw CLIError("dashboard: --health-data \(healthRoot) is not a directory")
         }
+        // Viewers' zones come from the tz database where the C library looks for it (TZDIR).
+        let zones = ZoneDatabase(root: ProcessEnvironment.all()["TZDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/share/zoneinfo")
+        if !Self.isDirectory(zones.root) {
+            logger.notice("dashboard: no time-zone database at \(zones.root) (Debian package tzdata): times are shown at each viewer's current UTC offset, so ranges across a daylight-saving change are an hour off on one side")
+        }
         let dashboard = Dashboard(view: LakeView(dataRoot: dataRoot, healthRoot: Self.isDirectory(healthRoot) ? healthRoot : nil),
-                                  now: { SystemWallClock().nowMillis() })
+                                  zones: zones, now: { SystemWallClock().nowMillis() })
         if host != "127.0.0.1" && host != "localhost" && host != "::1" {
             logger.warning("dashboard: listening on \(host): anyone who can reach this machine can read the data")
         }

@@ -4,7 +4,7 @@ import Testing
 private func spec(_ series: [ChartSeries], from: Int64 = chartJune3at1305, span: Int64 = chartDay, step: Int64 = 5 * chartMinute,
                   offset: Int = 0, unit: String = "°C", includeZero: Bool = false, title: String = "Temperature") -> ChartSpec {
     ChartSpec(id: "temp", title: title, unit: unit, series: series,
-              axis: TimeAxis(from: from, to: from + span, step: step, utcOffsetMinutes: offset), includeZero: includeZero)
+              axis: TimeAxis(from: from, to: from + span, step: step, zone: .fixed(minutes: offset)), includeZero: includeZero)
 }
 
 /// Points at consecutive buckets from `from`; nil entries stay present as nil.
@@ -168,12 +168,12 @@ private func count(_ d: String, _ letter: Character) -> Int { d.reduce(0) { $0 +
                     if step == 7 * chartDay { #expect((local / chartDay + 3) % 7 == 0) }
                     let label = ticks[k].text
                     if span <= chartDay {
-                        let c = LocalTime.civil(t, offsetMinutes: offset)
+                        let c = LocalTime.civil(local: t + Int64(offset) * chartMinute)
                         let hh = c.hour < 10 ? "0\(c.hour)" : "\(c.hour)"
                         let mm = c.minute < 10 ? "0\(c.minute)" : "\(c.minute)"
                         #expect(label == "\(hh):\(mm)")
                     } else {
-                        let c = LocalTime.civil(t, offsetMinutes: offset)
+                        let c = LocalTime.civil(local: t + Int64(offset) * chartMinute)
                         #expect(label == LocalTime.monthNames[c.month - 1] + " \(c.day)")
                         #expect(c.hour == 0 && c.minute == 0)
                     }
@@ -281,7 +281,7 @@ private func count(_ d: String, _ letter: Character) -> Int { d.reduce(0) { $0 +
         let s = ChartSpec(id: "x", title: "T " + nasty, unit: "u&<", series: [
             ChartSeries(key: "k\"'<", label: "L " + nasty, points: [ChartPoint(t: chartJune3at1305, value: 1)]),
             ChartSeries(key: "k2", label: "M", points: [ChartPoint(t: chartJune3at1305, value: 2)]),
-        ], axis: TimeAxis(from: chartJune3at1305, to: chartJune3at1305 + chartHour, step: chartMinute, utcOffsetMinutes: 0), includeZero: false)
+        ], axis: TimeAxis(from: chartJune3at1305, to: chartJune3at1305 + chartHour, step: chartMinute, zone: .fixed(minutes: 0)), includeZero: false)
         let svg = SVGChart.render(s)
         #expect(!svg.contains(nasty))
         let root = try ChartXML.parse(svg)

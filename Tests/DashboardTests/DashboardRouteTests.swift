@@ -162,6 +162,8 @@ func getRaw(_ dashboard: Dashboard, _ uri: String, acceptEncoding: String?) asyn
         ("/stations/a?range=custom&from=yesterday&to=2026-06-02", "from:"),
         ("/stations/a?range=custom&from=2026-06-02&to=2026-06-01", "must be after"),
         ("/stations/a?tz=9999", "tz:"),
+        ("/stations/a?zone=Mars/Olympus_Mons", "zone:"),
+        ("/stations/a?zone=../../etc/passwd", "zone:"),
         ("/api/stations?format=xml", "format:"),
         ("/api/stations/a/series?chart=nope", "chart:"),
         ("/api/stations/a/series?columns=temperature,bogus", "bogus"),

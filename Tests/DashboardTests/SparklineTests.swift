@@ -5,7 +5,7 @@ import Testing
     let step = 5 * chartMinute
 
     func axis(_ buckets: Int) -> TimeAxis {
-        TimeAxis(from: chartJune3at1305, to: chartJune3at1305 + Int64(buckets) * step, step: step, utcOffsetMinutes: 60)
+        TimeAxis(from: chartJune3at1305, to: chartJune3at1305 + Int64(buckets) * step, step: step, zone: .fixed(minutes: 60))
     }
 
     func series(_ values: [Double?]) -> ChartSeries {

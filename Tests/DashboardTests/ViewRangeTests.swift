@@ -7,33 +7,33 @@ import Lake
 
     @Test func presetsEndWithTheCurrentBucketAndSpanTheirLength() throws {
         for p in ViewRange.presets {
-            let r = try ViewRange.parse(range: p.name, from: nil, to: nil, now: now, offsetMinutes: 0)
+            let r = try ViewRange.parse(range: p.name, from: nil, to: nil, now: now, zone: .fixed(minutes: 0))
             #expect(r.to - r.from == p.span)
             #expect(r.to > now && r.to - r.every.millis <= now)
             #expect(r.from % r.every.millis == 0)
             #expect(r.every.description == p.every)
         }
-        #expect(try ViewRange.parse(range: nil, from: nil, to: nil, now: now, offsetMinutes: 0).name == "24h")
+        #expect(try ViewRange.parse(range: nil, from: nil, to: nil, now: now, zone: .fixed(minutes: 0)).name == "24h")
     }
 
     @Test func customRangesReadLocalTimesAndPickAWidthOfAtMost400Buckets() throws {
         // 08:00 in UTC+02:00 is 06:00 UTC.
-        let r = try ViewRange.parse(range: "custom", from: "2026-06-01T08:00", to: "2026-06-01T20:00", now: now, offsetMinutes: 120)
+        let r = try ViewRange.parse(range: "custom", from: "2026-06-01T08:00", to: "2026-06-01T20:00", now: now, zone: .fixed(minutes: 120))
         #expect(r.from == june1 + 6 * 3_600_000)
         #expect(r.to == june1 + 18 * 3_600_000)
         #expect(r.every.description == "2m")  // 12 h: 1m would be 720 buckets.
-        let utc = try ViewRange.parse(range: nil, from: "2026-06-01T00:00:00Z", to: "2026-09-01", now: now, offsetMinutes: 120)
+        let utc = try ViewRange.parse(range: nil, from: "2026-06-01T00:00:00Z", to: "2026-09-01", now: now, zone: .fixed(minutes: 120))
         #expect(utc.name == "custom" && utc.from == june1)
         #expect(utc.every.description == "6h")  // 92 days: 3h would be 736 buckets.
         // Ends are widened to whole buckets.
-        let odd = try ViewRange.parse(range: "custom", from: "2026-06-01T00:00:30Z", to: "2026-06-01T01:00:10Z", now: now, offsetMinutes: 0)
+        let odd = try ViewRange.parse(range: "custom", from: "2026-06-01T00:00:30Z", to: "2026-06-01T01:00:10Z", now: now, zone: .fixed(minutes: 0))
         #expect(odd.from == june1 && odd.to == june1 + 3_660_000 && odd.every.description == "1m")
     }
 
     @Test func badRangesNameTheParameter() {
         func message(_ range: String?, _ from: String?, _ to: String?) -> String {
             do {
-                _ = try ViewRange.parse(range: range, from: from, to: to, now: now, offsetMinutes: 0)
+                _ = try ViewRange.parse(range: range, from: from, to: to, now: now, zone: .fixed(minutes: 0))
                 return "no error"
             } catch {
                 #expect(error.status == 400)

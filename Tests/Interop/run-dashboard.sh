@@ -29,6 +29,13 @@ cleanup() {
 trap cleanup EXIT
 
 # --- Tools --------------------------------------------------------------------------------
+# The dashboard reads viewers' zones from Debian's tzdata; the check crosses a DST change.
+if [[ ! -e /usr/share/zoneinfo/Europe/Berlin ]]; then
+    [[ $(id -u) == 0 ]] || die "the time-zone database is missing (apt-get install tzdata)"
+    say "installing tzdata from Debian's packages"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tzdata >/dev/null || die "apt-get install tzdata"
+fi
 if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
     [[ $(id -u) == 0 ]] || die "Chromium is missing (apt-get install chromium chromium-driver)"
     say "installing chromium and chromium-driver from Debian's packages"

@@ -33,14 +33,14 @@ public struct TimeAxis: Sendable, Equatable {
     public var to: Int64
     /// Bucket width in ms (5_000 … 86_400_000).
     public var step: Int64
-    /// The viewer's offset east of UTC in minutes (60 for CET, -300 for EST).
-    public var utcOffsetMinutes: Int
+    /// The viewer's zone: tick places and labels are its local times.
+    public var zone: ViewerZone
 
-    public init(from: Int64, to: Int64, step: Int64, utcOffsetMinutes: Int) {
+    public init(from: Int64, to: Int64, step: Int64, zone: ViewerZone) {
         self.from = from
         self.to = to
         self.step = step
-        self.utcOffsetMinutes = utcOffsetMinutes
+        self.zone = zone
     }
 }
 

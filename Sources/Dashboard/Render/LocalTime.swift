@@ -1,7 +1,7 @@
 import Lake
 
-/// Wall-clock text for a UTC instant seen from a fixed offset. The server is told the viewer's
-/// offset, so no time-zone database is needed (and Foundation is not allowed here).
+/// Wall-clock text for a UTC instant seen from the viewer's zone (``ViewerZone``: the zone's
+/// offset at that instant, so labels on either side of a daylight-saving change are both right).
 public enum LocalTime {
     public enum Style: Sendable, Equatable {
         /// "14:05"
@@ -20,10 +20,10 @@ public enum LocalTime {
 
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    public static func format(_ millis: Int64, offsetMinutes: Int, _ style: Style) -> String {
+    public static func format(_ millis: Int64, zone: ViewerZone, _ style: Style) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(20)
-        append(millis, offsetMinutes: offsetMinutes, style, to: &out)
+        append(millis, zone: zone, style, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -43,8 +43,8 @@ public enum LocalTime {
         var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
     }
 
-    static func civil(_ millis: Int64, offsetMinutes: Int) -> Civil {
-        let local = millis + Int64(offsetMinutes) * 60_000
+    /// The calendar fields of `local` (ms since 1970-01-01T00:00 in the viewer's zone).
+    static func civil(local: Int64) -> Civil {
         let seconds = local.floorDiv(1000)
         let days = seconds.floorDiv(86_400)
         let secondOfDay = Int(seconds - days * 86_400)
@@ -53,8 +53,8 @@ public enum LocalTime {
                      minute: secondOfDay / 60 % 60, second: secondOfDay % 60)
     }
 
-    static func append(_ millis: Int64, offsetMinutes: Int, _ style: Style, to out: inout [UInt8]) {
-        let c = civil(millis, offsetMinutes: offsetMinutes)
+    static func append(_ millis: Int64, zone: ViewerZone, _ style: Style, to out: inout [UInt8]) {
+        let c = civil(local: millis + zone.offsetMillis(at: millis))
         func ymd() {
             if c.year < 0 { out.append(UInt8(ascii: "-")) }
             let y = abs(c.year)

@@ -14,7 +14,7 @@ public enum SVGChart {
         let from = axis.from
         let to = max(axis.to, axis.from + 1)
         let step = max(axis.step, 1)
-        let offset = axis.utcOffsetMinutes
+        let zone = axis.zone
 
         // Y range from every finite value.
         var lo = Double.infinity
@@ -85,9 +85,12 @@ public enum SVGChart {
         out.int(axis.to)
         out.raw("\" data-step=\"")
         out.int(axis.step)
+        // The offset at the range's end (the one now, on a live range), and the zone's name.
         out.raw("\" data-offset=\"")
-        out.int(offset)
-        out.raw("\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"14\">")
+        out.int(Int64(zone.offsetMinutes(at: to - 1)))
+        out.raw("\"")
+        out.attr("data-zone", zone.name)
+        out.raw(" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"14\">")
         out.raw("<title")
         out.attr("id", chartID + "-title")
         out.raw(">")
@@ -133,7 +136,7 @@ public enum SVGChart {
         out.raw("</text></g>")
 
         // X axis: ticks at round local times, and the time zone.
-        let xTicks = TimeTicks.choose(from: from, to: to, offsetMinutes: offset, plotWidth: plotWidth, charWidth: charWidth)
+        let xTicks = TimeTicks.choose(from: from, to: to, zone: zone, plotWidth: plotWidth, charWidth: charWidth)
         let labelHalf = Double(TimeTicks.labelChars(xTicks.style)) * charWidth / 2
         out.raw("<g class=\"x-axis\" fill=\"#555\">")
         for t in xTicks.ticks {
@@ -157,14 +160,14 @@ public enum SVGChart {
             out.raw(" data-t=\"")
             out.int(t)
             out.raw("\">")
-            LocalTime.append(t, offsetMinutes: offset, xTicks.style, to: &out.bytes)
+            LocalTime.append(t, zone: zone, xTicks.style, to: &out.bytes)
             out.raw("</text>")
         }
         out.raw("<text class=\"axis-label\" text-anchor=\"middle\"")
         out.attr("x", num: plotLeft + plotWidth / 2)
         out.attr("y", num: plotBottom + 40)
         out.raw(">time (")
-        out.text(LocalTime.offsetLabel(offset))
+        out.text(zone.label(from: from, to: to))
         out.raw(")</text></g>")
 
         // Series.
@@ -282,7 +285,7 @@ public enum SVGChart {
             out.attr("width", num: max(x1 - x0, 0))
             out.attr("height", num: plotHeight)
             out.raw("><title>")
-            LocalTime.append(t, offsetMinutes: spec.axis.utcOffsetMinutes, style, to: &out.bytes)
+            LocalTime.append(t, zone: spec.axis.zone, style, to: &out.bytes)
             out.raw(" — ")
             var first = true
             for (i, s) in spec.series.enumerated() {

@@ -42,27 +42,32 @@ enum TimeTicks {
         }
     }
 
-    /// The first tick at or after `from` for `step`, aligned in local time.
-    static func firstTick(from: Int64, step: Int64, offsetMillis: Int64) -> Int64 {
+    /// The first multiple of `step` at or after `local`, anchored on Mondays for weekly steps.
+    static func firstAligned(local: Int64, step: Int64) -> Int64 {
         let anchor = step >= week ? mondayAnchor : 0
-        let local = from + offsetMillis - anchor
-        let aligned = local.floorDiv(step) * step
-        let first = aligned == local ? aligned : aligned + step
-        return first + anchor - offsetMillis
+        let aligned = (local - anchor).floorDiv(step) * step + anchor
+        return aligned == local ? aligned : aligned + step
     }
 
     /// The smallest round step whose labels fit side by side in `plotWidth` user units
     /// (at most 8 ticks), every tick in [from, to).
-    static func choose(from: Int64, to: Int64, offsetMinutes: Int, plotWidth: Double, charWidth: Double) -> Choice {
+    ///
+    /// Ticks are round *local* times, found in local time and mapped back to UTC instants:
+    /// across a daylight-saving change the labels stay round ("00:00", "06:00") while the
+    /// instants between them are an hour longer or shorter. Local times skipped by clocks set
+    /// forward map past the jump and are dropped when they land on a later tick; local times
+    /// repeated by clocks set back get one tick, at their first occurrence.
+    static func choose(from: Int64, to: Int64, zone: ViewerZone, plotWidth: Double, charWidth: Double) -> Choice {
         let span = max(to - from, 1)
-        let offset = Int64(offsetMinutes) * minute
+        let localFrom = from + zone.offsetMillis(at: from)
+        let localTo = to + zone.offsetMillis(at: to - 1)
         var step = steps[steps.count - 1]
         var found = false
         for candidate in steps {
             let style = style(span: span, step: candidate)
             let labelWidth = Double(labelChars(style)) * charWidth + 12
             let fit = max(2, min(8, Int(plotWidth / labelWidth)))
-            if count(from: from, to: to, step: candidate, offsetMillis: offset) <= fit {
+            if count(localFrom: localFrom, localTo: localTo, step: candidate) <= fit {
                 step = candidate
                 found = true
                 break
@@ -70,21 +75,23 @@ enum TimeTicks {
         }
         if !found {
             // Spans of decades: keep doubling the yearly step until it fits.
-            while count(from: from, to: to, step: step, offsetMillis: offset) > 8 { step *= 2 }
+            while count(localFrom: localFrom, localTo: localTo, step: step) > 8 { step *= 2 }
         }
         var ticks: [Int64] = []
-        var t = firstTick(from: from, step: step, offsetMillis: offset)
-        while t < to {
-            ticks.append(t)
-            t += step
+        var local = firstAligned(local: localFrom, step: step)
+        while local < localTo {
+            let t = zone.utc(fromLocal: local)
+            if t >= from && t < to && t > (ticks.last ?? .min) { ticks.append(t) }
+            local += step
         }
         return Choice(step: step, style: style(span: span, step: step), ticks: ticks)
     }
 
-    static func count(from: Int64, to: Int64, step: Int64, offsetMillis: Int64) -> Int {
-        let first = firstTick(from: from, step: step, offsetMillis: offsetMillis)
-        if first >= to { return 0 }
-        return Int((to - 1 - first) / step) + 1
+    /// How many round local times of `step` lie in [localFrom, localTo).
+    static func count(localFrom: Int64, localTo: Int64, step: Int64) -> Int {
+        let first = firstAligned(local: localFrom, step: step)
+        if first >= localTo { return 0 }
+        return Int((localTo - 1 - first) / step) + 1
     }
 }
 

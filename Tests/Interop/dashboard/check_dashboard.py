@@ -25,12 +25,13 @@ from datetime import datetime, timedelta, timezone
 MIN = 60_000
 DAY = 86_400_000
 # Fixed UUIDs (the configuration accepts only UUIDs), so failures name stable stations.
-A, B, C, D = (f"0190b6c4-1c2d-7e3f-8a4b-00000000000{x}" for x in "abcd")
+A, B, C, D, E = (f"0190b6c4-1c2d-7e3f-8a4b-00000000000{x}" for x in "abcde")
 SENSOR_CHARTS = ["temperature", "humidity", "pressure", "gas", "light", "proximity", "pm", "particles"]
 HEALTH_CHARTS = ["cpu-temp", "load", "memory", "disk", "wifi", "ntp"]
 HEADLINES = ["temperature", "humidity", "pressure", "pm25", "pm10", "lux", "oxidised", "reducing", "nh3"]
 PRESETS = ["1h", "24h", "7d", "30d"]
 IST = 330  # Asia/Kolkata, minutes east of UTC; no daylight saving time
+BERLIN_FALL_BACK = 1_792_890_000_000  # 2026-10-25T01:00:00Z: 03:00 CEST becomes 02:00 CET
 
 
 
@@ -90,6 +91,8 @@ def build(bin_, work):
         finish(p, ["", "simulate", ""])
     midnight = now // DAY * DAY
     simulate(bin_, work, D, 4, midnight - 60 * MIN, midnight)
+    # E: the 25 hours around Berlin's 2026 change from summer to winter time (01:00Z on Oct 25).
+    simulate(bin_, work, E, 5, BERLIN_FALL_BACK - 13 * 3_600_000, BERLIN_FALL_BACK + 12 * 3_600_000)
 
     # B: a batch about six hours back becomes garbage; the charts get a gap there.
     files_b = sorted(glob.glob(f"{out}/station={B}/**/data_*.parquet", recursive=True), key=newest_key)
@@ -519,6 +522,43 @@ class Checker:
             want_ms, _, _ = last_row(self.out, A, "data")
             local = datetime.fromtimestamp((want_ms + IST * MIN) / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
             check(big_time == local, f"Asia/Kolkata last-reading time {big_time!r}, expected {local!r}")
+        finally:
+            drv.quit()
+
+        # Across a daylight-saving change (the browser names its zone; the server reads the
+        # zone's rules): both sides labelled in their own offset, ticks on round local hours.
+        from zoneinfo import ZoneInfo
+        berlin = ZoneInfo("Europe/Berlin")
+        drv = self.driver("Europe/Berlin")
+        try:
+            path = f"/stations/{E}?range=custom&from=2026-10-24T14:00&to=2026-10-25T14:00"
+            drv.get(self.url + path)
+            try:
+                WebDriverWait(drv, 30).until(lambda d: d.execute_script("return document.documentElement.dataset.zone") == "Europe/Berlin")
+            except Exception:
+                pass
+            zone = drv.execute_script("return document.documentElement.dataset.zone")
+            check(zone == "Europe/Berlin", f"Europe/Berlin: html[data-zone] {zone!r}")
+            self.console_errors(drv, "Europe/Berlin station page")
+            inputs = drv.execute_script("return [...document.querySelectorAll('form.custom input[type=datetime-local]')].map(i => i.value)")
+            check(inputs == ["2026-10-24T14:00", "2026-10-25T14:00"],
+                  f"Europe/Berlin: the custom range's local times come back as typed across the change: {inputs}")
+            ticks = self.ticks(drv)
+
+            def label(t, text):
+                d = datetime.fromtimestamp(t / 1000, berlin)
+                forms = {"%H:%M": d.strftime("%H:%M"), "day time": f"{d:%b} {d.day} {d:%H:%M}", "day": f"{d:%b} {d.day}"}
+                return text in forms.values() and d.minute == 0 and d.second == 0
+
+            wrong = [(t, text) for t, text in ticks if not label(t, text)]
+            gaps = sorted({b - a for (a, _), (b, _) in zip(ticks, ticks[1:])})
+            check(len(ticks) >= 3 and not wrong, f"Europe/Berlin across the change: ticks not labelled with round local hours: {wrong[:3]}")
+            check(len(gaps) == 2 and gaps[1] - gaps[0] == 3_600_000,
+                  f"Europe/Berlin: one gap between ticks an hour longer (clocks set back), the rest equal: {gaps}")
+            axis = drv.execute_script("return document.querySelector('#chart-temperature .x-axis .axis-label').textContent")
+            check("Europe/Berlin (UTC+02:00 → +01:00)" in axis, f"Europe/Berlin axis label {axis!r}")
+            self.browser_charts(drv, E, "range=custom", "Europe/Berlin across the change")
+            self.shot(drv, "station-berlin-dst.png")
         finally:
             drv.quit()
 
