@@ -294,17 +294,26 @@ class Checker:
             check(status == 400 and re.search(r"\b" + param + r"\b", text) is not None,
                   f"GET {path}: {status}, expected 400 naming '{param}': {text[:200]!r}")
         # Compression: with Accept-Encoding: gzip, pages and series come gzipped (Python's gzip
-        # module reads them back to the plain answer); without it they come plain.
-        for path in (f"/stations/{A}?range=24h", f"/api/stations/{A}/series?chart=pm&range=7d&format=csv"):
+        # module reads them back); without it they come plain. A pinned series must come back byte
+        # for byte; a live page carries ages that move every second, so it must come back whole.
+        def gzipped(path):
             req = urllib.request.Request(u + path, headers={"Accept-Encoding": "gzip"})
             with urllib.request.urlopen(req, timeout=120) as r:
-                encoding, packed = r.headers.get("Content-Encoding"), r.read()
-            _, _, plain = get(u + path)
-            same = encoding == "gzip" and gzip.decompress(packed) == plain
-            check(same, f"GET {path} with Accept-Encoding: gzip: {encoding!r}, {len(packed)} bytes, "
-                        f"expected gzip of the {len(plain)}-byte plain answer")
-            if same:
-                print(f"check_dashboard: {path}: {len(plain)} bytes plain, {len(packed)} gzipped")
+                return r.headers.get("Content-Encoding"), r.read()
+
+        t0 = self.meta["t0"]
+        pinned = f"/api/stations/{A}/series?chart=pm&range=custom&from={iso(t0 - 7 * DAY)}&to={iso(t0)}&format=csv"
+        encoding, packed = gzipped(pinned)
+        _, _, plain = get(u + pinned)
+        check(encoding == "gzip" and gzip.decompress(packed) == plain,
+              f"GET {pinned} with Accept-Encoding: gzip: {encoding!r}, {len(packed)} bytes, expected gzip of the {len(plain)}-byte plain answer")
+        page = f"/stations/{A}?range=24h"
+        encoding, packed = gzipped(page)
+        _, _, plain = get(u + page)
+        unpacked = gzip.decompress(packed) if encoding == "gzip" else b""
+        check(unpacked.startswith(b"<!DOCTYPE html>") and unpacked.endswith(b"</html>\n") and abs(len(unpacked) - len(plain)) < 200,
+              f"GET {page} with Accept-Encoding: gzip: {encoding!r}, {len(packed)} bytes unpacking to {len(unpacked)}, plain {len(plain)}")
+        print(f"check_dashboard: {page}: {len(plain)} bytes plain, {len(packed)} gzipped")
         # The corrupt batch of B is skipped: its pages still answer.
         for r in ("24h", "7d"):
             status, _, body = get(f"{u}/stations/{B}?range={r}")
