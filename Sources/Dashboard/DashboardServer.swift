@@ -1,7 +1,7 @@
 // The dashboard's routes. Pages and the data behind them:
 //
 //   GET /                                  every station, its last reading and how stale it is
-//   GET /stations/<id>                     a station's page (?range=1h|24h|7d|30d|custom&from&to&tz)
+//   GET /stations/<id>                     a station's page (?range=1h|24h|7d|30d|custom&from&to, ?zone or ?tz)
 //   GET /api/stations                      the front page as JSON or CSV (?format=csv)
 //   GET /api/stations/<id>/latest          the newest reading (?health=1 for health, ?format=csv)
 //   GET /api/stations/<id>/series          a chart's data (?chart=<id> or ?columns=a,b, the range
@@ -10,7 +10,7 @@
 //
 // Read-only: nothing here writes to the lake. Lake reads run off the event loop. Answers are
 // gzipped when the client accepts it: a 24-hour page is about 460 KB of SVG and text, mostly
-// per-bucket tooltips, which gzip shrinks about tenfold — what makes it quick on a phone.
+// per-bucket tooltips, which gzip shrinks to about 70 KB — what makes it quick on a phone.
 
 import Dispatch
 public import Hummingbird
@@ -159,7 +159,7 @@ public struct Dashboard: Sendable {
     /// the `tzname` cookie the page's script sets (when the database knows the zone), its `tz`
     /// cookie (the browser's current offset), UTC. Bad parameters are errors; bad cookies are
     /// passed over.
-    func zone(_ request: Request, now: Int64) throws(DashboardError) -> Pages.Context {
+    func context(_ request: Request, now: Int64) throws(DashboardError) -> Pages.Context {
         let q = request.uri.queryParameters
         let heard = request.cookies["tzname"]?.value ?? ""
         if let name = q.get("zone") {
@@ -224,7 +224,7 @@ public struct Dashboard: Sendable {
         let gzip = Self.acceptsGzip(request.headers[values: .acceptEncoding])
         let context: Pages.Context
         do {
-            context = try zone(request, now: now)
+            context = try self.context(request, now: now)
         } catch {
             return Self.failure(error, Pages.Context(now: now, zone: .utc), api: api).response(gzip: gzip)
         }
