@@ -41,7 +41,12 @@ final class LoopbackServer: Sendable {
     let port: Int
     private let listener: Int32
     private let script: @Sendable (Request, Int) -> Action
-    private let state = Mutex<(requests: [Request], connections: Int, sockets: [Int32])>(([], 0, []))
+    /// `sockets` holds the connections still open and `listening` whether the listener is: a
+    /// descriptor leaves them, under the lock, in the same step that closes it, so `stop()` never
+    /// shuts down a number the process has since reused (another test's listener, say — which
+    /// once made the HTTPS tests fail).
+    private let state = Mutex<(requests: [Request], connections: Int, sockets: [Int32], stopped: Bool, listening: Bool)>(
+        ([], 0, [], false, true))
 
     private let greeting: [UInt8]
 
@@ -65,13 +70,25 @@ final class LoopbackServer: Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
         listener = fd
         Thread.detachNewThread { [self] in
+            // The listener is closed here, by the only thread that uses it, once it is done.
+            defer {
+                state.withLock { s in
+                    s.listening = false
+                    close(fd)
+                }
+            }
             while true {
                 let connection = accept(fd, nil, nil)
                 if connection < 0 { return }
-                let index = state.withLock {
+                let index: Int? = state.withLock {
+                    if $0.stopped { return nil }
                     $0.connections += 1
                     $0.sockets.append(connection)
                     return $0.connections
+                }
+                guard let index else {
+                    close(connection)
+                    return
                 }
                 Thread.detachNewThread { [self] in serve(connection, connection: index) }
             }
@@ -82,14 +99,22 @@ final class LoopbackServer: Sendable {
     var connections: Int { state.withLock { $0.connections } }
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// Wakes the accept loop (which then closes the listener) and every open connection.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for fd in state.withLock({ $0.sockets }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        state.withLock { s in
+            s.stopped = true
+            if s.listening { shutdown(listener, Int32(SHUT_RDWR)) }
+            for fd in s.sockets { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func serve(_ fd: Int32, connection: Int) {
-        defer { close(fd) }
+        defer {
+            state.withLock { s in
+                s.sockets.removeAll { $0 == fd }
+                close(fd)
+            }
+        }
         if !greeting.isEmpty { writeAll(fd, greeting) }
         var buffer: [UInt8] = []
         while true {
