@@ -37,7 +37,7 @@ let package = Package(
         // MARK: Storage formats
         .target(name: "Snappy", swiftSettings: strict),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Parquet", dependencies: ["Snappy", "CZlib"], swiftSettings: strict),
+        .target(name: "Parquet", dependencies: ["Snappy", "CZlib", "CLinuxShims"], swiftSettings: strict),
         .target(name: "Lake", dependencies: ["Parquet"], swiftSettings: strict),
 
         // MARK: Object storage

@@ -69,7 +69,7 @@ struct SimulateCommand: AsyncParsableCommand {
             // made again from the seed at will.
             settings.warmupReadings = 0
             settings.healthDirectory = nil
-            settings.durableJournal = false
+            settings.journalSync = .never
             // The clock starts just before `from`, so the first reading is at `from`.
             let collector = try Collector(board: SimulatedBoard(seed: seed + UInt64(i)), clock: VirtualWallClock(start: start - 1),
                                           settings: settings, logger: logger)

@@ -227,11 +227,11 @@ extension LogSetup {
         case .error: .error
         case .critical: .critical
         }
-        var file: FileLogHandler.Sink?
+        var file: RotatingLogFile?
         var fileError: String?
         if let directory {
             do {
-                file = try FileLogHandler.Sink(path: directory + "/opensensor.log")
+                file = try RotatingLogFile(path: directory + "/opensensor.log")
             } catch {
                 fileError = "\(error)"
             }
@@ -254,33 +254,14 @@ extension LogSetup {
 
 enum LogSetup {}
 
-/// Appends log lines to a file (opened with O_APPEND, so rotation by logrotate's copytruncate
-/// and concurrent readers are safe).
+/// Appends log lines to the rotating log file (Sources/Station/RotatingLogFile.swift).
 struct FileLogHandler: LogHandler {
-    final class Sink: Sendable {
-        let fd: Int32
-
-        init(path: String) throws {
-            let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-            if !dir.isEmpty { _ = mkdir(dir, 0o755) }
-            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw CLIError("cannot open the log file \(path): \(String(cString: strerror(errno)))") }
-        }
-
-        func write(_ line: String) {
-            var text = line
-            text.withUTF8 { _ = Glibc.write(fd, $0.baseAddress, $0.count) }
-        }
-
-        deinit { close(fd) }
-    }
-
     let label: String
-    let sink: Sink
+    let sink: RotatingLogFile
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
-    init(label: String, sink: Sink) {
+    init(label: String, sink: RotatingLogFile) {
         self.label = label
         self.sink = sink
     }

@@ -292,11 +292,6 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let reopened = try Journal(directory: dir)
         #expect(reopened.entries.map(\.reading.timestamp) == [0, 1, 2, 3, 4])
         #expect(reopened.droppedTailBytes == 7)
-        // A flipped bit in a record ends the journal there (the checksum catches it).
-        var bytes = try #require(FileManager.default.contents(atPath: path))
-        bytes[Journal.headerSize + 8 + 9] ^= 0x10
-        try bytes.write(to: URL(fileURLWithPath: path))
-        #expect(try Journal(directory: dir).entries.isEmpty)
         // Sequence numbers never repeat, even after the journal is emptied.
         let j2 = try Journal(directory: dir)
         let seq = try j2.append(Reading(timestamp: 9, values: Array(repeating: nil, count: 19)))

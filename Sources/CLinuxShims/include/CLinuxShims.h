@@ -35,3 +35,8 @@ int cshim_gpio_set_value(int line_fd, int value);
 
 /// openpty(3): a pseudo-terminal pair, for tests of the serial code.
 int cshim_openpty(int *controller, int *device);
+
+/// renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE): moves `from` to `to` unless `to`
+/// exists (EEXIST). Through the system call, as glibc before 2.28 has no wrapper; -1 with ENOSYS
+/// where the kernel has none.
+int cshim_rename_noreplace(const char *from, const char *to);

@@ -7,10 +7,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLinuxShims
 
 public enum ParquetFile {
-    /// Writes `bytes` to `path` atomically. With `overwrite: false` an existing file is an
-    /// error (EEXIST) and is left untouched. `durable: false` skips the fsyncs (benchmarks and
+    /// Writes `bytes` to `path` atomically. With `overwrite: false` an existing file is
+    /// `.alreadyExists` and is left untouched. `durable: false` skips the fsyncs (benchmarks and
     /// scratch files only: a power cut may then leave an empty file).
     public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool = true, durable: Bool = true) throws(ParquetWriteError) {
         let (dir, name) = split(path)
@@ -34,12 +35,72 @@ public enum ParquetFile {
         if overwrite {
             _ = try call("rename", path) { rename(temp, path) }
         } else {
-            // link() fails with EEXIST instead of replacing, which rename() cannot do portably.
-            _ = try call("link", path) { link(temp, path) }
-            unlink(temp)
+            try publishWithoutReplacing(temp, as: path)
         }
         ok = true
         if durable { try syncDirectory(dir) }
+    }
+
+    /// The ways to give a file a name only if no file has it, in the order tried.
+    enum NoReplace: CaseIterable {
+        /// link() then unlink() of the temporary name: any POSIX file system, any kernel; FAT
+        /// and exFAT (USB sticks, the card's boot partition) refuse it with EPERM.
+        case link
+        /// renameat2(RENAME_NOREPLACE): atomic and one call; Linux 3.15 or later, and only on
+        /// file systems that implement the flag (ext4, XFS, Btrfs, tmpfs, the kernel's vfat and
+        /// exfat; not FUSE's exFAT, which answers EINVAL).
+        case renameNoReplace
+        /// An empty placeholder created with O_EXCL under the final name, then rename() of the
+        /// temporary file over it: what FUSE's exFAT (which refuses both of the above) leaves.
+        /// Not atomic: a crash between the two calls leaves an empty file under the name.
+        case exclusivePlaceholder
+    }
+
+    /// Moves `temp` to `path` unless `path` exists (`.alreadyExists`, both left as they were),
+    /// trying each of `ways` in turn while the file system says it cannot do one.
+    static func publishWithoutReplacing(_ temp: String, as path: String,
+                                        ways: [NoReplace] = NoReplace.allCases) throws(ParquetWriteError) {
+        var refused: [String] = []
+        for way in ways {
+            let (name, result): (String, Int32) = switch way {
+            case .link: ("link", retryingEINTR { link(temp, path) })
+            case .renameNoReplace: ("renameat2", retryingEINTR { cshim_rename_noreplace(temp, path) })
+            case .exclusivePlaceholder:
+                ("create", retryingEINTR { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) })
+            }
+            let e = errno
+            if result >= 0 {
+                switch way {
+                case .link: unlink(temp)
+                case .renameNoReplace: break
+                case .exclusivePlaceholder:
+                    close(result)
+                    // The placeholder is ours: replacing it replaces nothing anyone wrote.
+                    do {
+                        _ = try call("rename", path) { rename(temp, path) }
+                    } catch {
+                        unlink(path)
+                        throw error
+                    }
+                }
+                return
+            }
+            if e == EEXIST { throw .alreadyExists(path: path) }
+            // "This file system cannot": try the next way. Anything else is a real failure.
+            guard [EPERM, ENOSYS, EINVAL, EOPNOTSUPP, ENOTSUP, EMLINK].contains(e) else {
+                throw .io(path: path, operation: name, errno: e, message: String(cString: strerror(e)))
+            }
+            refused.append("\(name): \(String(cString: strerror(e)))")
+        }
+        throw .io(path: path, operation: "create without replacing", errno: EOPNOTSUPP,
+                  message: "the file system refuses every way to (\(refused.joined(separator: "; ")))")
+    }
+
+    private static func retryingEINTR(_ body: () -> Int32) -> Int32 {
+        while true {
+            let r = body()
+            if r >= 0 || errno != EINTR { return r }
+        }
     }
 
     /// fsyncs a folder so a rename inside it survives power loss.

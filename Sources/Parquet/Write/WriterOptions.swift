@@ -32,6 +32,8 @@ public enum ParquetWriteError: Error, Sendable, CustomStringConvertible, Equatab
     case nullInRequiredColumn(column: String, row: Int)
     case compression(CompressionError)
     case io(path: String, operation: String, errno: Int32, message: String)
+    /// A create-only write found the name taken; nothing was changed.
+    case alreadyExists(path: String)
 
     public var description: String {
         switch self {
@@ -41,6 +43,7 @@ public enum ParquetWriteError: Error, Sendable, CustomStringConvertible, Equatab
         case .nullInRequiredColumn(let c, let r): "column \(c) is required but row \(r) is null"
         case .compression(let e): "compression failed: \(e)"
         case .io(let p, let op, let errno, let m): "\(op) \(p): \(m) (errno \(errno))"
+        case .alreadyExists(let p): "\(p) exists already"
         }
     }
 }

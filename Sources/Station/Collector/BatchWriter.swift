@@ -48,7 +48,7 @@ public struct BatchWriter: Sendable {
                 try ParquetFile.write(bytes, to: path, overwrite: false)
                 return path
             } catch {
-                guard case .io(_, "link", let code, _) = error, code == EEXIST else { throw error }
+                guard case .alreadyExists = error else { throw error }
                 attempt += 1  // the name is taken: never overwrite, take the next one
             }
         }

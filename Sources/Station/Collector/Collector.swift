@@ -17,8 +17,9 @@ public struct CollectorSettings: Sendable {
     /// nil: compensation off.
     public var compensationFactor: Double? = 2.25
     public var compression: Compression = .snappy
-    /// fsync every journal append (off only for `opensensor simulate`).
-    public var durableJournal = true
+    /// How often journal appends are made durable (`OPENSENSOR_JOURNAL_SYNC_SECONDS`; `.never`
+    /// only for `opensensor simulate`).
+    public var journalSync: JournalSync = .every(seconds: 0)
     /// Wall times before this are a clock that is not yet set (a Pi has no RTC and boots at
     /// 1970 or at its last shutdown's time): readings taken then are held, not filed
     /// (DESIGN.md §4.5). Any release is built after it, so no real reading is older.
@@ -41,6 +42,7 @@ public struct CollectorSettings: Sendable {
         compensationFactor = config.temperatureCompensationEnabled ? config.temperatureCompensationFactor : nil
         compression = config.compression
         healthDirectory = config.healthEnabled ? config.healthDirectory : nil
+        journalSync = .every(seconds: config.journalSyncSeconds)
     }
 
     /// Where the journal lives: inside the output directory, in a folder the lake layout (and
@@ -93,7 +95,7 @@ public actor Collector {
         self.logger = logger
         batches = BatchWriter(root: settings.outputDirectory, station: settings.station, compression: settings.compression)
         batchClock = BatchClock(durationSeconds: settings.batchDurationSeconds)
-        journal = try Journal(directory: settings.journalDirectory, durable: settings.durableJournal)
+        journal = try Journal(directory: settings.journalDirectory, sync: settings.journalSync)
         try journal.lock()
         compensator = settings.compensationFactor.map { CPUHeatCompensator(factor: $0) }
         healthSampler = settings.healthDirectory.map { _ in HealthSampler(outputDirectory: settings.outputDirectory) }
@@ -155,6 +157,11 @@ public actor Collector {
         }
         flush(all: true)
         flushHealth(all: true)
+        do {
+            try journal.syncNow()  // what no batch took (held readings, a failed write)
+        } catch {
+            logger.error("cannot make the journal durable before stopping", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Wall-clock jumps smaller than this are noise (a slow read moves both clocks alike).
@@ -171,6 +178,11 @@ public actor Collector {
                        metadata: ["step_s": "\(Double(step) / 1000)"])
         flush(all: true)
         flushHealth(all: true)
+        do {
+            try journal.syncNow()  // what no batch took (held readings, a failed write)
+        } catch {
+            logger.error("cannot make the journal durable before stopping", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Takes a health sample on the first tick of each minute; writes the batches it closes.
@@ -203,7 +215,7 @@ public actor Collector {
     func collect(_ reading: Reading) {
         let entry: Journal.Entry
         do {
-            entry = Journal.Entry(seq: try journal.append(reading), reading: reading)
+            entry = Journal.Entry(seq: try journal.append(reading, now: clock.monotonicMillis()), reading: reading)
         } catch {
             // Disk full or I/O error: keep it in memory (it is lost only if the process dies
             // before the disk recovers) and say so once per reading.
@@ -282,6 +294,13 @@ public actor Collector {
     /// into a batch file — or wrote, but crashed before trimming the journal: those are found
     /// by the journal tag of the batch files and dropped, so nothing is written twice.
     func recover() {
+        if let damage = journal.damage {
+            logger.error("the journal was damaged: recovered what its checksums prove, the rest is kept aside",
+                         metadata: ["journal": "\(journal.path)", "damage": "\(damage)"])
+        } else if journal.droppedTailBytes > 0 {
+            logger.warning("the journal ended in a torn record (a crash or power cut during an append); dropped it",
+                           metadata: ["journal": "\(journal.path)", "bytes": "\(journal.droppedTailBytes)"])
+        }
         let entries = journal.entries
         guard !entries.isEmpty else { return }
         var kept: [Journal.Entry] = []
@@ -290,8 +309,11 @@ public actor Collector {
             let boundary = batchClock.boundary(after: entries[start].reading.timestamp)
             var end = start + 1
             while end < entries.count && batchClock.boundary(after: entries[end].reading.timestamp) == boundary { end += 1 }
-            let written = batches.lastWrittenSeq(boundary: boundary, firstTimestamp: entries[start].reading.timestamp,
-                                                 journalID: journal.id) ?? 0
+            // A journal whose header was damaged has a new id; its records may still be in files
+            // tagged with the old one, as far as the damaged header still tells it.
+            let written = ([journal.id] + (journal.formerID.map { [$0] } ?? [])).compactMap {
+                batches.lastWrittenSeq(boundary: boundary, firstTimestamp: entries[start].reading.timestamp, journalID: $0)
+            }.max() ?? 0
             kept += entries[start..<end].filter { $0.seq > written }
             start = end
         }

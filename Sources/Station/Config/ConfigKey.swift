@@ -137,6 +137,8 @@ public struct ConfigKey: Sendable, Hashable {
         ConfigKey("OPENSENSOR_LOG_LEVEL", "INFO", .logLevel, "Least severe level that is logged."),
         ConfigKey("OPENSENSOR_LOG_DIR", "logs", .path, "Directory of log files."),
         ConfigKey("OPENSENSOR_LOG_JSON", "false", .bool, "Accepted for compatibility with the Python collector; logs stay plain text."),
+        ConfigKey("OPENSENSOR_JOURNAL_SYNC_SECONDS", String(StationConfig.journalSyncDefault), .integer(0...3600),
+                  "Ours: how often the journal is made durable (fdatasync); 0 syncs every reading. Every reading is written at once, so a crash of the process loses nothing; a power cut loses at most this many seconds of readings."),
         ConfigKey("OPENSENSOR_RETENTION_DAYS", nil, .integer(1...Int.max),
                   "Ours: keep today and this many whole days before it, deleting older batch files once synced; unset keeps them forever."),
         ConfigKey("OPENSENSOR_MIN_FREE_MB", "256", .integer(0...Int.max),

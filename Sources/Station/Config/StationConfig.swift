@@ -107,6 +107,10 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
     public var logDirectory: String
     /// Accepted for compatibility; we always log plain text.
     public var logJSON: Bool
+    /// `OPENSENSOR_JOURNAL_SYNC_SECONDS` (0: every reading).
+    public var journalSyncSeconds: Int
+    /// Its default, chosen from Benchmarks/run-wear.sh (README, "SD card wear").
+    public static let journalSyncDefault = 60
     /// `OPENSENSOR_RETENTION_DAYS`: nil keeps batch files forever.
     public var retentionDays: Int?
     /// `OPENSENSOR_MIN_FREE_MB` (0: no floor).
@@ -323,6 +327,7 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
         if case .logLevel(let l)? = resolved["OPENSENSOR_LOG_LEVEL"] { self.logLevel = l } else { self.logLevel = .info }
         self.logDirectory = text("OPENSENSOR_LOG_DIR") ?? "logs"
         self.logJSON = bool("OPENSENSOR_LOG_JSON", false)
+        self.journalSyncSeconds = int("OPENSENSOR_JOURNAL_SYNC_SECONDS", Self.journalSyncDefault)
         if case .integer(let days)? = resolved["OPENSENSOR_RETENTION_DAYS"] { self.retentionDays = days } else { self.retentionDays = nil }
         self.minFreeMB = int("OPENSENSOR_MIN_FREE_MB", 256)
         self.retentionDeleteUnsynced = bool("OPENSENSOR_RETENTION_DELETE_UNSYNCED", false)
