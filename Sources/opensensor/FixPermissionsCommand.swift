@@ -49,6 +49,11 @@ struct FixPermissionsCommand: ParsableCommand {
 
         let plan = PermissionsPlan(facts: PermissionFacts.current(user: name, serialDevice: serial))
         print(plan.render(), terminator: "")
+        // A device that cannot be what the collector opens stops everything, dry run included:
+        // the configuration is wrong, and a rule must never be built from such a name.
+        guard plan.refusals.isEmpty else {
+            throw CLIError("refusing to go on: " + plan.refusals.joined(separator: "; ") + ". Set OPENSENSOR_PMS5003_DEVICE to the PMS5003's serial port (default /dev/serial0)")
+        }
         if dryRun {
             print("\nDry run: nothing was changed.")
             return

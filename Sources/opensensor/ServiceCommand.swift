@@ -100,10 +100,21 @@ struct ServiceCommand: ParsableCommand {
                 throw CLIError("\(env) has no OPENSENSOR_STATION_ID: run 'opensensor setup' first (the service must keep one station id across restarts)")
             }
 
+            // Only directories setup creates are given to the user; existing ones stay as they
+            // are, and system directories are refused before anything changes.
+            let directories = ServiceDirectoriesPlan(
+                facts: [unit.outputDirectory, unit.healthDirectory, unit.logDirectory].map(DirectoryFacts.current),
+                user: name, uid: account.uid)
+            guard directories.refusals.isEmpty else {
+                throw CLIError("refusing to set up the service's directories:\n  " + directories.refusals.joined(separator: "\n  "))
+            }
             Swift.print("Setting up the opensensor service…")
             Swift.print("  user: \(name)\n  working directory: \(cwd)\n  env file: \(env)")
-            for dir in [unit.outputDirectory, unit.healthDirectory, unit.logDirectory] {
-                try SystemFacts.makeDirectory(dir, owner: account)
+            Swift.print(directories.render(), terminator: "")
+            do {
+                _ = try ServiceDirectories.apply(directories, gid: account.gid)
+            } catch {
+                throw CLIError("\(error)")
             }
             do {
                 try SystemFiles.writeAtomically(text, to: ServiceUnit.installPath, mode: 0o644)
@@ -261,21 +272,6 @@ enum SystemFacts {
         throw CLIError("cannot tell which account the collector runs as (running as root, not through sudo); pass --user NAME")
     }
 
-    /// Creates `dir` (and missing parents) and gives it to `owner`.
-    static func makeDirectory(_ dir: String, owner: UserAccount) throws {
-        var path = ""
-        for part in dir.split(separator: "/") {
-            path += "/" + part
-            if mkdir(path, 0o755) != 0 && errno != EEXIST {
-                throw CLIError("cannot create \(path): \(String(cString: strerror(errno)))")
-            }
-        }
-        if chown(dir, owner.uid, owner.gid) != 0 {
-            throw CLIError("cannot give \(dir) to \(owner.name): \(String(cString: strerror(errno)))")
-        }
-        Swift.print("  \(dir): ready, owned by \(owner.name)")
-    }
-
     /// A word a POSIX shell reads back unchanged.
     static func shellQuoted(_ s: String) -> String {
         let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {
@@ -285,27 +281,20 @@ enum SystemFacts {
     }
 }
 
-/// Runs system tools (systemctl, journalctl, usermod, udevadm) with this process's stdio.
+/// Runs system tools (systemctl, journalctl, usermod, udevadm) with this process's stdio, from
+/// the system's own directories (`SystemTools`), never from the caller's PATH.
 enum ChildProcess {
-    /// Where administration tools live, for a PATH (e.g. `su` without `-`) that lacks sbin.
-    static let fallbackPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-
-    /// The executable for `name`, searched in PATH and then the usual system directories.
-    static func locate(_ name: String) -> String? {
-        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-        let path = (ProcessEnvironment.all()["PATH"] ?? "").split(separator: ":").map(String.init) + fallbackPath
-        return path.lazy.map { $0 + "/" + name }.first { access($0, X_OK) == 0 }
-    }
-
     /// Runs `argv` and returns its exit status (128 + signal when killed).
     static func run(_ argv: [String]) throws -> Int32 {
-        guard let tool = locate(argv[0]) else {
-            throw CLIError("\(argv[0]) not found (looked in PATH and \(fallbackPath.joined(separator: ":")))")
+        guard let tool = SystemTools.locate(argv[0]) else {
+            throw CLIError("\(argv[0]) not found in \(SystemTools.directories.joined(separator: ", ")) (the PATH is not searched: these tools run as root)")
         }
         var pid = pid_t()
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        let rc = posix_spawn(&pid, tool, nil, nil, &cargs, environ)
+        var cenv: [UnsafeMutablePointer<CChar>?] = SystemTools.environment(from: ProcessEnvironment.all())
+            .sorted { $0.key < $1.key }.map { strdup($0.key + "=" + $0.value) } + [nil]
+        defer { for p in cargs + cenv { free(p) } }
+        let rc = posix_spawn(&pid, tool, nil, nil, &cargs, &cenv)
         guard rc == 0 else { throw CLIError("cannot run \(tool): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {

@@ -191,3 +191,83 @@ struct PermissionsPlanTests {
         #expect(!plan.render().isEmpty)
     }
 }
+
+@Suite("PermissionsPlan: only real device nodes reach the udev rule")
+struct PermissionsPlanDeviceTests {
+    static let groups = "dialout:x:20:\ni2c:x:998:pi\ngpio:x:997:pi\n"
+
+    static func plan(serial: DeviceNode) -> PermissionsPlan {
+        PermissionsPlan(facts: PermissionFacts(
+            user: "pi", primaryGroup: "pi", groupFile: groups, bootConfig: nil, kernelCommandLine: nil,
+            serialDevice: serial.path, devices: [serial]))
+    }
+
+    static func rule(_ plan: PermissionsPlan) -> String? {
+        for case .writeUdevRule(_, let content) in plan.actions { return content }
+        return nil
+    }
+
+    /// The file name of the security review: realpath's last part written into KERNEL=="…"
+    /// used to close the quotes and add a rule of its own.
+    @Test(arguments: [
+        "ttyX\", KERNEL==\"sda\", MODE=\"0666",
+        "ttyX\"\nKERNEL==\"sda\", MODE=\"0666\"\n#",
+        "ttyS0\n",
+        "tty*",
+        "ttyS[0-9]",
+    ])
+    func aNameWithRuleSyntaxIsRefused(name: String) {
+        // Even as a character device under /dev (a regular file is refused earlier, below).
+        let node = DeviceNode(path: "/home/pi/serial", resolvedPath: "/dev/" + name, kernelName: name, group: "root", mode: 0o600)
+        let plan = Self.plan(serial: node)
+        #expect(Self.rule(plan) == nil)
+        // The refusal quotes the name with its quotes and newlines escaped.
+        #expect(!plan.render().contains("KERNEL==\"sda\""))
+        #expect(!plan.render().split(separator: "\n").contains { $0.hasPrefix("KERNEL") })
+        #expect(plan.refusals.count == 1)
+        #expect(plan.refusals.first?.hasPrefix("/home/pi/serial: it resolves to ") == true, "\(plan.refusals)")
+        #expect(plan.refusals.first?.contains("not a serial port's (ttyAMA0") == true, "\(plan.refusals)")
+        #expect(plan.render().contains("Refused:"))
+    }
+
+    @Test func aRegularFileIsRefused() {
+        let node = DeviceNode(path: "/dev/serial0", resolvedPath: "/home/pi/ttyS0", kernelName: "ttyS0", group: "pi", mode: 0o644, isCharacterDevice: false)
+        let plan = Self.plan(serial: node)
+        #expect(Self.rule(plan) == nil)
+        #expect(plan.refusals == ["/dev/serial0: it resolves to \"/home/pi/ttyS0\", which is not a character device; no udev rule names it"])
+    }
+
+    @Test func aDeviceOutsideDevIsRefused() {
+        let node = DeviceNode(path: "/dev/serial0", resolvedPath: "/srv/dev/ttyS0", kernelName: "ttyS0", group: "tty", mode: 0o620)
+        let plan = Self.plan(serial: node)
+        #expect(Self.rule(plan) == nil)
+        #expect(plan.refusals.first?.contains("not directly under /dev") == true, "\(plan.refusals)")
+    }
+
+    @Test func theConfiguredSerialPortMustBeASerialPort() {
+        // /dev/sda is a block device; /dev/i2c-1 a character device, but not a UART.
+        let block = DeviceNode(path: "/dev/serial0", resolvedPath: "/dev/sda", kernelName: "sda", group: "disk", mode: 0o660, isCharacterDevice: false)
+        #expect(Self.rule(Self.plan(serial: block)) == nil)
+        #expect(Self.plan(serial: block).refusals.count == 1)
+        let i2c = DeviceNode(path: "/dev/serial0", kernelName: "i2c-1", group: "i2c", mode: 0o600)
+        #expect(Self.plan(serial: i2c).refusals.first?.contains("not a serial port's") == true)
+        #expect(Self.rule(Self.plan(serial: i2c)) == nil)
+    }
+
+    @Test(arguments: ["ttyAMA0", "ttyS0", "ttyUSB0", "ttyACM12", "ttyAMA10", "ttymxc3"])
+    func realSerialPortsGetTheirRule(name: String) {
+        let node = DeviceNode(path: "/dev/serial0", kernelName: name, group: "tty", mode: 0o620)
+        let plan = Self.plan(serial: node)
+        #expect(plan.refusals.isEmpty)
+        #expect(Self.rule(plan)?.contains("SUBSYSTEM==\"tty\", KERNEL==\"\(name)\", GROUP=\"dialout\", MODE=\"0660\"\n") == true)
+    }
+
+    @Test func otherKindsAreCheckedToo() {
+        let fakeChip = DeviceNode(path: "/dev/gpiochip0", resolvedPath: "/dev/gpiochip0", kernelName: "gpiochip0", group: "root", mode: 0o600, isCharacterDevice: false)
+        let fakeBus = DeviceNode(path: "/dev/i2c-1", kernelName: "i2c-1x", group: "root", mode: 0o600)
+        let plan = PermissionsPlan(facts: PermissionFacts(
+            user: "pi", groupFile: Self.groups, bootConfig: nil, kernelCommandLine: nil, devices: [fakeChip, fakeBus]))
+        #expect(plan.refusals.count == 2)
+        #expect(Self.rule(plan) == nil)
+    }
+}

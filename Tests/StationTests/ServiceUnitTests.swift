@@ -153,3 +153,35 @@ struct ServiceUnitTests {
         }
     }
 }
+
+@Suite("ServiceUnit: the sandbox")
+struct ServiceUnitSandboxTests {
+    @Test func theSandboxSettings() throws {
+        let text = try ServiceUnitTests.unit().render()
+        let v = { ServiceUnitTests.values(text, $0) }
+        for key in ["ProtectKernelLogs", "ProtectKernelTunables", "ProtectKernelModules", "ProtectControlGroups", "ProtectHostname",
+                    "RestrictNamespaces", "RestrictRealtime", "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute",
+                    "NoNewPrivileges", "PrivateTmp", "PrivateMounts", "PrivateIPC", "RemoveIPC"] {
+            #expect(v(key) == ["yes"], "\(key)")
+        }
+        #expect(v("ProtectProc") == ["invisible"])
+        // Empty: no capability at all (an empty assignment resets the set to empty).
+        #expect(v("CapabilityBoundingSet") == [""])
+        #expect(v("AmbientCapabilities") == [""])
+        #expect(v("UMask") == ["0077"])
+        #expect(v("SystemCallArchitectures") == ["native"])
+        #expect(v("SystemCallErrorNumber") == ["EPERM"])
+        // sd_notify and DNS, sync, and getifaddrs (netlink) for the health metrics.
+        #expect(v("RestrictAddressFamilies") == ["AF_UNIX AF_INET AF_INET6 AF_NETLINK"])
+        #expect(v("DevicePolicy") == ["closed"])
+        #expect(v("DeviceAllow") == ["/dev/i2c-1 rw", "/dev/serial0 rw", "char-gpiochip rw"])
+    }
+
+    @Test func theClockStaysReadable() throws {
+        // The health metrics read the clock's state with ntp_adjtime (adjtimex), which
+        // @system-service lacks and ProtectClock= refuses even read-only.
+        let text = try ServiceUnitTests.unit().render()
+        #expect(ServiceUnitTests.values(text, "SystemCallFilter") == ["@system-service", "adjtimex clock_adjtime"])
+        #expect(ServiceUnitTests.values(text, "ProtectClock").isEmpty)
+    }
+}

@@ -11,18 +11,25 @@
 public struct DeviceNode: Sendable, Equatable {
     /// The path the collector opens, e.g. `/dev/serial0`.
     public var path: String
-    /// The kernel's name for it, symlinks resolved: `i2c-1`, `ttyAMA0`, `gpiochip0`.
+    /// The path with every symlink resolved (realpath), e.g. `/dev/ttyAMA0`.
+    public var resolvedPath: String
+    /// The kernel's name for it: the last part of `resolvedPath` (`i2c-1`, `ttyAMA0`, `gpiochip0`).
     public var kernelName: String
     /// The owning group's name (nil: a gid with no name).
     public var group: String?
     /// The permission bits (e.g. 0o660).
     public var mode: UInt32
+    /// What `stat` says it is: only a character device can be an I2C bus, a UART or a GPIO chip.
+    public var isCharacterDevice: Bool
 
-    public init(path: String, kernelName: String, group: String?, mode: UInt32) {
+    /// `resolvedPath` defaults to `/dev/<kernelName>`.
+    public init(path: String, resolvedPath: String? = nil, kernelName: String, group: String?, mode: UInt32, isCharacterDevice: Bool = true) {
         self.path = path
+        self.resolvedPath = resolvedPath ?? "/dev/" + kernelName
         self.kernelName = kernelName
         self.group = group
         self.mode = mode
+        self.isCharacterDevice = isCharacterDevice
     }
 }
 
@@ -128,6 +135,9 @@ public struct PermissionsPlan: Sendable, Equatable {
     public private(set) var findings: [PermissionFinding] = []
     /// What to do after the changes (re-login, reboot).
     public private(set) var notes: [String] = []
+    /// Devices refused: the file is not what the collector's device can be, so no rule names it
+    /// (the command stops: a rule written from such a name could say anything).
+    public private(set) var refusals: [String] = []
 
     /// Decides the plan.
     public init(facts: PermissionFacts) {
@@ -142,11 +152,23 @@ public struct PermissionsPlan: Sendable, Equatable {
             }
         }
 
-        // 2. Devices: a rule for each kind whose node has the wrong group or mode.
+        // 2. Devices: a rule for each kind whose node has the wrong group or mode. A rule is
+        //    built from kernel names, so only a character device directly under /dev whose
+        //    name has its kind's exact shape gets that far; anything else is refused.
+        var accepted: [DeviceNode] = []
+        for node in facts.devices {
+            let expected: DeviceKind? = node.path == facts.serialDevice ? .serial : DeviceKind.allCases.first { $0.matches(node.kernelName) }
+            guard let expected else { continue }
+            if let problem = expected.problem(with: node) {
+                refusals.append("\(node.path): \(problem); no udev rule names it")
+            } else {
+                accepted.append(node)
+            }
+        }
         var ruleLines: [String] = []
         var subsystems: [String] = []
         for kind in DeviceKind.allCases {
-            let wrong = facts.devices.filter { kind.matches($0.kernelName) && !kind.isRight($0) }
+            let wrong = accepted.filter { kind.matches($0.kernelName) && !kind.isRight($0) }
             guard !wrong.isEmpty else { continue }
             ruleLines += kind.ruleLines(for: wrong)
             subsystems.append(kind.subsystem)
@@ -196,6 +218,10 @@ public struct PermissionsPlan: Sendable, Equatable {
         if !notes.isEmpty {
             out += "\n"
             for n in notes { out += "Note: \(n)\n" }
+        }
+        if !refusals.isEmpty {
+            out += "\nRefused:\n"
+            for r in refusals { out += "  - \(r)\n" }
         }
         return out
     }
@@ -300,6 +326,53 @@ enum DeviceKind: CaseIterable {
         case .serial: kernelName.hasPrefix("tty")
         case .gpio: kernelName.hasPrefix("gpiochip")
         }
+    }
+
+    /// What it is, for messages.
+    var noun: String {
+        switch self {
+        case .i2c: "I2C bus"
+        case .serial: "serial port"
+        case .gpio: "GPIO chip"
+        }
+    }
+
+    /// Examples of the names this kind accepts, for messages.
+    var examples: String {
+        switch self {
+        case .i2c: "i2c-1"
+        case .serial: "ttyAMA0, ttyS0, ttyUSB0"
+        case .gpio: "gpiochip0"
+        }
+    }
+
+    /// The kernel name's exact shape: `i2c-N`, `tty` + letters + N (ttyAMA0, ttyS0, ttyUSB0,
+    /// ttyACM0), `gpiochipN`; nothing a udev rule or its glob could read as syntax.
+    func isValidName(_ name: String) -> Bool {
+        let scalars = Array(name.unicodeScalars)
+        func digits(from i: Int) -> Bool {
+            i < scalars.count && scalars.count - i <= 4 && scalars[i...].allSatisfy { ("0"..."9").contains($0) }
+        }
+        switch self {
+        case .i2c: return name.hasPrefix("i2c-") && digits(from: 4)
+        case .gpio: return name.hasPrefix("gpiochip") && digits(from: 8)
+        case .serial:
+            guard name.hasPrefix("tty") else { return false }
+            var i = 3
+            while i < scalars.count, ("a"..."z").contains(scalars[i]) || ("A"..."Z").contains(scalars[i]) { i += 1 }
+            return (4...11).contains(i) && digits(from: i)
+        }
+    }
+
+    /// Why `node` cannot be this kind's device (nil: it can).
+    func problem(with node: DeviceNode) -> String? {
+        let what = "it resolves to \(String(reflecting: node.resolvedPath))"
+        guard node.isCharacterDevice else { return "\(what), which is not a character device" }
+        guard node.resolvedPath == "/dev/" + node.kernelName else { return "\(what), which is not directly under /dev" }
+        guard isValidName(node.kernelName) else {
+            return "\(what), whose name is not a \(noun)'s (\(examples))"
+        }
+        return nil
     }
 
     /// The group is right and the group may read and write.

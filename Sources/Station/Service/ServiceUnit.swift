@@ -152,7 +152,38 @@ public struct ServiceUnit: Sendable, Equatable {
             "ReadWritePaths=" + writable.map { Self.listWord("-" + $0) }.joined(separator: " "),
             "ProtectKernelTunables=yes",
             "ProtectKernelModules=yes",
+            "ProtectKernelLogs=yes",
             "ProtectControlGroups=yes",
+            "ProtectHostname=yes",
+            // Other users' processes are hidden; /proc's system files (loadavg, meminfo) the
+            // health metrics read stay, so no ProcSubset=pid.
+            "ProtectProc=invisible",
+            // No ProtectClock=: its filter also refuses the read-only ntp_adjtime behind the
+            // health metrics' clock_synced and ntp_offset_ms. The clock cannot be set anyway:
+            // the capability bounding set below is empty (no CAP_SYS_TIME), and no RTC is allowed.
+            "CapabilityBoundingSet=",
+            "AmbientCapabilities=",
+            "RestrictSUIDSGID=yes",
+            "RestrictRealtime=yes",
+            "RestrictNamespaces=yes",
+            "LockPersonality=yes",
+            "MemoryDenyWriteExecute=yes",
+            "PrivateMounts=yes",
+            "PrivateIPC=yes",
+            "RemoveIPC=yes",
+            // sd_notify and name lookups (AF_UNIX), S3 sync (AF_INET, AF_INET6), and the
+            // interface list for the health metrics' ip_address (getifaddrs asks the kernel
+            // over AF_NETLINK).
+            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK",
+            "SystemCallArchitectures=native",
+            "SystemCallFilter=@system-service",
+            // ntp_adjtime (modes = 0) reads the kernel's clock state; @system-service lacks it.
+            "SystemCallFilter=adjtimex clock_adjtime",
+            // A call outside the list fails with EPERM, an error its caller handles, instead
+            // of SIGSYS killing the collector into a restart loop.
+            "SystemCallErrorNumber=EPERM",
+            // Batch files, the journal and logs readable only by the station's account.
+            "UMask=0077",
             "DevicePolicy=closed",
         ]
         // A symlink such as /dev/serial0 is resolved when the unit starts.
