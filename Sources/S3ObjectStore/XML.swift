@@ -4,7 +4,8 @@
 /// It reads elements, text, the five predefined entities, numeric character references, CDATA,
 /// comments and the XML declaration; attributes are skipped (S3 only puts `xmlns` there). It
 /// rejects anything malformed — mismatched or unclosed tags, unknown entities, text outside the
-/// root, nesting deeper than 16 — with ``XMLError`` rather than guessing. No DTDs.
+/// root, nesting deeper than 16, more than 100,000 elements — with ``XMLError`` rather than
+/// guessing. No DTDs.
 struct XMLElement: Sendable, Equatable {
     var name: String
     var children: [XMLElement] = []
@@ -25,7 +26,12 @@ struct XMLError: Error, CustomStringConvertible {
 }
 
 enum XMLParser {
+    /// S3's answers nest four deep (`ListBucketResult/Contents/Owner/ID`).
     static let maxDepth = 16
+    /// A full page of 1,000 listed objects or uploads is about 12,000 elements. The cap stops a
+    /// hostile or broken 16 MiB answer of `<a/>`s from becoming millions of elements (hundreds
+    /// of megabytes on a Pi) before anything looks at them.
+    static let maxElements = 100_000
 
     static func parse(_ bytes: [UInt8]) throws(XMLError) -> XMLElement {
         var reader = Reader(bytes: bytes)
@@ -40,6 +46,7 @@ enum XMLParser {
     struct Reader {
         let bytes: [UInt8]
         var i = 0
+        var elements = 0
 
         var atEnd: Bool { i >= bytes.count }
         func peek(_ offset: Int = 0) -> UInt8? { i + offset < bytes.count ? bytes[i + offset] : nil }
@@ -99,6 +106,10 @@ enum XMLParser {
         /// Reads `<name …>…</name>` or `<name …/>`; the reader is at `<`.
         mutating func element(depth: Int) throws(XMLError) -> XMLElement {
             guard depth < XMLParser.maxDepth else { throw error("nesting deeper than \(XMLParser.maxDepth)") }
+            elements += 1
+            guard elements <= XMLParser.maxElements else {
+                throw error("more than \(XMLParser.maxElements) elements; no S3 answer has that many")
+            }
             i += 1
             var element = XMLElement(name: try name())
             // Attributes: name="value" or name='value', skipped.

@@ -26,6 +26,28 @@ import Testing
         #expect(throws: XMLError.self) { try XMLParser.parse(Array(xml.utf8)) }
     }
 
+    @Test func aHostileAnswerOfMillionsOfElementsIsRefusedByCount() {
+        // 4 bytes an element: a 16 MiB answer (the most the store reads) would be ~4 million.
+        let xml = "<ListBucketResult>" + String(repeating: "<a/>", count: 4 << 20) + "</ListBucketResult>"
+        #expect(xml.utf8.count > 16 << 20)
+        #expect {
+            _ = try XMLParser.parse(Array(xml.utf8))  // not returned: a failure would print millions
+        } throws: { error in
+            let e = error as? XMLError
+            return e?.description.contains("more than \(XMLParser.maxElements) elements") == true
+        }
+    }
+
+    @Test func aFullListingPageIsWellWithinTheElementCap() throws {
+        // 1,000 entries, as S3 sends at most per page, with every field a provider may add.
+        let entry = "<Contents><Key>k</Key><LastModified>2025-01-01T00:00:00.000Z</LastModified><ETag>\"e\"</ETag>"
+            + "<ChecksumAlgorithm>CRC32</ChecksumAlgorithm><Size>1</Size><StorageClass>STANDARD</StorageClass>"
+            + "<Owner><ID>i</ID><DisplayName>d</DisplayName></Owner><RestoreStatus><IsRestoreInProgress>false"
+            + "</IsRestoreInProgress></RestoreStatus></Contents>"
+        let xml = "<ListBucketResult>" + String(repeating: entry, count: 1000) + "</ListBucketResult>"
+        #expect(try XMLParser.parse(Array(xml.utf8)).all("Contents").count == 1000)
+    }
+
     @Test func garbageNeverCrashes() {
         var state: UInt64 = 42
         for _ in 0..<500 {
