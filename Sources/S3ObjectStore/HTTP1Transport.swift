@@ -49,8 +49,8 @@ public struct S3TransportError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The real transport: HTTP/1.1 over SwiftNIO, with TLS (system trust roots, SNI, hostname
-/// verification) for `https`. Keeps up to four connections per scheme, host and port alive
+/// The real transport: HTTP/1.1 over SwiftNIO, with TLS 1.2 or later (system trust roots, SNI,
+/// hostname verification) for `https`. Keeps up to four connections per scheme, host and port alive
 /// between requests; follows no redirect (an S3 redirect means a wrong region) and asks for no
 /// compression, so bodies arrive exactly as stored.
 public final class HTTP1Transport: S3Transport {
@@ -205,13 +205,24 @@ public final class HTTP1Transport: S3Transport {
             // Loaded on first use only: plain-http setups never pay for the trust store.
             let context: NIOSSLContext
             do {
-                context = try NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration())
+                context = try NIOSSLContext(configuration: Self.requiringTLS12(tlsConfiguration ?? .makeClientConfiguration()))
             } catch {
                 throw S3TransportError(.tls, "could not set up TLS with the system's trust roots (\(error))")
             }
             cached = context
             return context
         }
+    }
+
+    /// `configuration` with TLS 1.0 and 1.1 refused: NIOSSL's client default still offers them,
+    /// and a server (or a man in the middle) could pick them. A higher minimum stays.
+    static func requiringTLS12(_ configuration: TLSConfiguration) -> TLSConfiguration {
+        var c = configuration
+        switch c.minimumTLSVersion {
+        case .tlsv1, .tlsv11: c.minimumTLSVersion = .tlsv12
+        case .tlsv12, .tlsv13: break
+        }
+        return c
     }
 
     /// Sends one request on `channel` and waits for the whole answer.
@@ -280,7 +291,7 @@ struct Target: Sendable {
 
     /// Splits `scheme://authority/path?query` into the target and the request-target.
     static func parse(_ url: String) throws(S3TransportError) -> (Target, String) {
-        let bad = { (why: String) in S3TransportError(.invalidURL, "invalid request URL \"\(url)\": \(why)") }
+        let bad = { (why: String) in S3TransportError(.invalidURL, "invalid request URL \"\(displayedEndpoint(url))\": \(why)") }
         guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else { throw bad("no scheme") }
         let scheme = url[..<colon].lowercased()
         guard scheme == "http" || scheme == "https" else { throw bad("the scheme must be http or https") }

@@ -23,37 +23,37 @@ public struct S3Endpoint: Sendable, Equatable, CustomStringConvertible {
             rest = rest.dropFirst(7)
         } else {
             throw ObjectStoreError(
-                .configuration, "endpoint \"\(text)\" must start with https:// (or http:// for a local server)")
+                .configuration, "endpoint \"\(displayedEndpoint(text))\" must start with https:// (or http:// for a local server)")
         }
         while rest.hasSuffix("/") { rest = rest.dropLast() }
         guard !rest.isEmpty, !rest.contains("/"), !rest.contains("?"), !rest.contains("@"), !rest.contains(" ") else {
             throw ObjectStoreError(
-                .configuration, "endpoint \"\(text)\" must be scheme://host[:port] with no path, query or user")
+                .configuration, "endpoint \"\(displayedEndpoint(text))\" must be scheme://host[:port] with no path, query or user")
         }
         var host = String(rest)
         var port: Int?
         if host.hasPrefix("[") {  // [IPv6]:port
             guard let close = host.firstIndex(of: "]") else {
-                throw ObjectStoreError(.configuration, "endpoint \"\(text)\" has an unclosed [IPv6] literal")
+                throw ObjectStoreError(.configuration, "endpoint \"\(displayedEndpoint(text))\" has an unclosed [IPv6] literal")
             }
             let after = host[host.index(after: close)...]
             if after.hasPrefix(":") {
                 guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
-                    throw ObjectStoreError(.configuration, "endpoint \"\(text)\" has an invalid port")
+                    throw ObjectStoreError(.configuration, "endpoint \"\(displayedEndpoint(text))\" has an invalid port")
                 }
                 port = p
             } else if !after.isEmpty {
-                throw ObjectStoreError(.configuration, "endpoint \"\(text)\" is malformed after the IPv6 literal")
+                throw ObjectStoreError(.configuration, "endpoint \"\(displayedEndpoint(text))\" is malformed after the IPv6 literal")
             }
             host = String(host[host.index(after: host.startIndex)..<close])
         } else if let colon = host.lastIndex(of: ":") {
             guard let p = Int(host[host.index(after: colon)...]), (1...65535).contains(p) else {
-                throw ObjectStoreError(.configuration, "endpoint \"\(text)\" has an invalid port")
+                throw ObjectStoreError(.configuration, "endpoint \"\(displayedEndpoint(text))\" has an invalid port")
             }
             port = p
             host = String(host[..<colon])
         }
-        guard !host.isEmpty else { throw ObjectStoreError(.configuration, "endpoint \"\(text)\" has no host") }
+        guard !host.isEmpty else { throw ObjectStoreError(.configuration, "endpoint \"\(displayedEndpoint(text))\" has no host") }
         if port == (scheme == "https" ? 443 : 80) { port = nil }
         self.init(scheme: scheme, host: host.lowercased(), port: port)
     }
@@ -142,7 +142,7 @@ public struct S3Settings: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "S3Settings(provider: \(provider), bucket: \(bucket ?? "nil"), region: \(region ?? "nil"), endpoint: \(endpoint ?? "nil"), prefix: \(prefix ?? "nil"), accessKeyID: \(accessKeyID ?? "nil"), secretAccessKey: \(secretAccessKey == nil ? "nil" : "<redacted>"), sessionToken: \(sessionToken == nil ? "nil" : "<redacted>"))"
+        "S3Settings(provider: \(provider), bucket: \(bucket ?? "nil"), region: \(region ?? "nil"), endpoint: \(endpoint.map(displayedEndpoint) ?? "nil"), prefix: \(prefix ?? "nil"), accessKeyID: \(accessKeyID ?? "nil"), secretAccessKey: \(secretAccessKey == nil ? "nil" : "<redacted>"), sessionToken: \(sessionToken == nil ? "nil" : "<redacted>"))"
     }
 }
 

@@ -33,10 +33,14 @@ KJA5U4a2AfXA4DhecA8QxzqX1ErTrZSEw6xoaxd5LTFXbN766tMHVuJe
     let channel: any Channel
     var port: Int { channel.localAddress!.port! }
 
-    init(answer: String) async throws {
-        let context = try NIOSSLContext(configuration: .makeServerConfiguration(
+    /// `maximumTLSVersion`: a server stuck on an old protocol, which the client must refuse.
+    init(answer: String, maximumTLSVersion: TLSVersion? = nil) async throws {
+        var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(Self.certificatePEM.utf8)).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(Self.keyPEM.utf8), format: .pem))))
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(Self.keyPEM.utf8), format: .pem)))
+        configuration.minimumTLSVersion = .tlsv1
+        configuration.maximumTLSVersion = maximumTLSVersion
+        let context = try NIOSSLContext(configuration: configuration)
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
@@ -99,6 +103,28 @@ KJA5U4a2AfXA4DhecA8QxzqX1ErTrZSEw6xoaxd5LTFXbN766tMHVuJe
         }
         try await t.shutdown()
         try await server.stop()
+    }
+
+    @Test(arguments: [TLSVersion.tlsv1, .tlsv11])
+    func aServerOfferingOnlyTLSBelow12IsRefused(_ version: TLSVersion) async throws {
+        let server = try await TLSLoopbackServer(answer: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", maximumTLSVersion: version)
+        // Trusted certificate, right name: only the protocol version is wrong.
+        let t = HTTP1Transport(connectTimeout: .seconds(10), readTimeout: .seconds(10), requestTimeout: .seconds(20),
+                               tlsConfiguration: try trusting(TLSLoopbackServer.certificatePEM))
+        await #expect {
+            _ = try await t.send(S3HTTPRequest(method: "GET", url: "https://localhost:\(server.port)/b/k"), maxBodyBytes: 100)
+        } throws: { error in
+            (error as? S3TransportError)?.kind == .tls
+        }
+        try await t.shutdown()
+        try await server.stop()
+    }
+
+    @Test func theDefaultClientConfigurationIsRaisedToTLS12() {
+        #expect(HTTP1Transport.requiringTLS12(.makeClientConfiguration()).minimumTLSVersion == .tlsv12)
+        var strict = TLSConfiguration.makeClientConfiguration()
+        strict.minimumTLSVersion = .tlsv13
+        #expect(HTTP1Transport.requiringTLS12(strict).minimumTLSVersion == .tlsv13)
     }
 
     @Test func aNameTheCertificateDoesNotCoverIsATLSError() async throws {

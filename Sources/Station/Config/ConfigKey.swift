@@ -3,6 +3,7 @@
 // in exactly one place. Names, defaults and ranges are the Python collector's
 // (opensensor-enviroplus 0.5.9, config/settings.py) unless a doc line says "ours".
 
+import ObjectStore
 public import Parquet
 
 /// How much of a value may be shown when configuration is printed.
@@ -227,7 +228,7 @@ public struct ConfigKey: Sendable, Hashable {
     /// `value` as it may be printed for this key.
     public func mask(_ value: String) -> String {
         switch sensitivity {
-        case .plain: value
+        case .plain: kind == .url ? displayedEndpoint(value) : value
         case .secret: value.isEmpty ? "" : "****"
         case .identifier:
             value.count >= 12 ? "\(value.prefix(4))…\(value.suffix(4))" : (value.isEmpty ? "" : "****")
