@@ -76,6 +76,28 @@ let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         #expect(try Journal(directory: settings(dir).journalDirectory).entries.isEmpty)
     }
 
+    /// SD-card wear: what a station logs at INFO is bounded per hour, not per reading, even
+    /// with sensors failing and health metrics on.
+    @Test func infoLogLinesAreBoundedPerHour() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var s = settings(dir)
+        s.healthDirectory = dir + "-health"
+        defer { try? FileManager.default.removeItem(atPath: dir + "-health") }
+        for failing in [false, true] {
+            let lines = LockedLines()
+            let logger = Logger(label: "test") { _ in LevelCaptureHandler(lines: lines) }
+            let start = Self.start + (failing ? 86_400_000 : 0)
+            let c = try Collector(board: FixedBoard(failing: failing), clock: VirtualWallClock(start: start - 1), settings: s, logger: logger)
+            await c.run(stopAt: start + 2 * 3_600_000)
+            let atInfo = lines.all.filter { $0.level >= .info }
+            // Two hours: 8 data and 8 health batches, and a few lines at start and stop — while
+            // every one of the 1,440 readings was logged at DEBUG.
+            #expect(atInfo.count <= 2 * 8 + 6, "\(atInfo.count) lines at INFO or above in 2 hours")
+            #expect(lines.all.filter { $0.level == .debug }.count >= 2 * 700)
+        }
+    }
+
     @Test func failingSensorsGiveNullsNotMissingColumns() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
