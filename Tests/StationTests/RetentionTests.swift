@@ -88,14 +88,19 @@ struct BrokenFreeSpace: FreeSpace {
         return relative
     }
 
-    /// A ledger that records `uploaded` as uploaded and `conflicts` as conflicts; its path.
+    /// A ledger that records `uploaded` as uploaded (as the files are now) and `conflicts` as
+    /// conflicts; its path.
     func ledger(_ root: String, uploaded: [String], conflicts: [String] = []) throws -> String {
         let ledger = try SyncLedger(root: root, destination: "test destination")
         for rel in uploaded {
             let slash = rel.lastIndex(of: "/")!
             let entry = try #require(LakeLayout.parse(rel))
             let key = try #require(LedgerFileKey(entry))
-            try ledger.recordUpload(day: String(rel[..<slash]), file: String(rel[rel.index(after: slash)...]), key: key, size: 1000, eTag: nil)
+            var st = stat()
+            try #require(stat(root + "/" + rel, &st) == 0)
+            try ledger.recordUpload(
+                day: String(rel[..<slash]), file: String(rel[rel.index(after: slash)...]), key: key, size: Int(st.st_size),
+                mtimeNanos: SyncEngine.nanos(st.st_mtim), eTag: nil)
         }
         for rel in conflicts {
             let slash = rel.lastIndex(of: "/")!
@@ -109,9 +114,11 @@ struct BrokenFreeSpace: FreeSpace {
 
     func retention(
         _ root: String, ledger: String?, _ policy: RetentionPolicy, freeSpace: any FreeSpace = FixedFreeSpace(bytes: 1 << 40),
-        logger: Logger = quiet, now: Int64 = Self.now
+        logger: Logger = quiet, now: Int64 = Self.now, clockSynced: Bool? = true
     ) -> Retention {
-        Retention(root: root, ledgerPath: ledger, policy: policy, freeSpace: freeSpace, logger: logger, now: { now })
+        Retention(
+            root: root, ledgerPath: ledger, policy: policy, freeSpace: freeSpace, logger: logger, now: { now },
+            clockSynced: { _ in clockSynced })
     }
 
     func exists(_ root: String, _ rel: String) -> Bool { FileManager.default.fileExists(atPath: root + "/" + rel) }
@@ -227,6 +234,7 @@ struct BrokenFreeSpace: FreeSpace {
             try write(root, Self.day(1) + "/health_0015.parquet"),
         ]
         let kept = try write(root, Self.day(1) + "/data_0015.parquet")  // not synced: June 1 stays
+        try write(root, Self.day(10) + "/data_0015.parquet")  // today's: the collector is running
         let path = try ledger(root, uploaded: old)
         let report = await retention(root, ledger: path, RetentionPolicy(retentionDays: 2, minFreeBytes: 0, syncEnabled: true)).run()
         #expect(report.deleted == old)
@@ -235,6 +243,52 @@ struct BrokenFreeSpace: FreeSpace {
         #expect(exists(root, Self.day(1)) && exists(root, kept))
         #expect(exists(root, Self.station))  // the station folder stays
         #expect(report.foldersRemoved == 5)  // day, month, year of 2024; day and month of May
+    }
+
+    // MARK: - A clock in doubt
+
+    @Test func nothingIsDeletedByAgeWhileTheClockIsNotSynchronised() async throws {
+        let root = try lake()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let all = try tenDays(root)
+        let path = try ledger(root, uploaded: all)
+        let log = CapturedLog()
+        let r = retention(
+            root, ledger: path, RetentionPolicy(retentionDays: 1, minFreeBytes: 0, syncEnabled: true), logger: log.logger,
+            clockSynced: false)
+        let report = await r.run()
+        #expect(report.deleted.isEmpty)
+        #expect(report.ageSkipped == "the system clock is not synchronised")
+        #expect(remaining(root) == Set(all))
+        _ = await r.run()
+        #expect(log.all.filter { $0.contains("not deleted by age") }.count == 1)  // once while it lasts
+        // Unknown (a virtual clock) is not "unsynchronised".
+        let unknown = await retention(
+            root, ledger: path, RetentionPolicy(retentionDays: 1, minFreeBytes: 0, syncEnabled: true), clockSynced: nil).run()
+        #expect(unknown.deleted.count == 16)
+    }
+
+    @Test func aClockFarPastTheNewestPartitionDeletesNothingByAge() async throws {
+        let root = try lake()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let all = try tenDays(root)
+        let path = try ledger(root, uploaded: all)
+        // The clock jumped to 2031 (a bad NTP answer, a wrong manual date).
+        let jumped = CSVImport.parseTimestamp("2031-06-10T12:00:00Z")!
+        let policy = RetentionPolicy(retentionDays: 30, minFreeBytes: 0, syncEnabled: true)
+        let report = await retention(root, ledger: path, policy, now: jumped).run()
+        #expect(report.deleted.isEmpty)
+        #expect(report.ageSkipped?.contains("days past the newest partition") == true)
+        #expect(remaining(root) == Set(all))
+        // The floor still frees space, but never from the newest partition.
+        let floor = RetentionPolicy(retentionDays: 30, minFreeBytes: 1 << 50, syncEnabled: true)
+        let full = await retention(root, ledger: path, floor, now: jumped).run()
+        #expect(full.deleted.count == 18)
+        #expect(remaining(root) == [Self.day(10) + "/data_0015.parquet", Self.day(10) + "/data_0030.parquet"])
+        // Yesterday's partition as the newest (just after midnight): trusted.
+        let nextDay = CSVImport.parseTimestamp("2025-06-11T00:05:00Z")!
+        #expect(await retention(root, ledger: path, RetentionPolicy(retentionDays: 0, minFreeBytes: 0, syncEnabled: true), now: nextDay)
+            .run().deleted.count == 2)
     }
 
     // MARK: - The free-space floor
@@ -342,12 +396,13 @@ struct BrokenFreeSpace: FreeSpace {
             now: { Int64(Date().timeIntervalSince1970 * 1000) + 60_000 })
         let sync = await engine.sync()
         #expect(sync.uploaded == [old[0]] && sync.conflicts.count == 1)
+        let today = try write(root, Self.day(10) + "/data_0015.parquet")  // the collector is running
         let report = await retention(root, ledger: engine.ledgerPath, RetentionPolicy(retentionDays: 1, minFreeBytes: 0, syncEnabled: true)).run()
         #expect(report.deleted == [old[0]])
         #expect(report.keptUnsynced == 1)
         // The engine carries on: nothing to upload, nothing re-sent.
         let next = await engine.sync()
-        #expect(next.uploaded.isEmpty && next.failures.isEmpty)
+        #expect(next.uploaded == [today] && next.failures.isEmpty)
     }
 
     // MARK: - Scheduling, the collector's guard, configuration

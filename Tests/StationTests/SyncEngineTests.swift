@@ -108,7 +108,7 @@ final class ScriptedStore: ObjectStore {
         let reopened = try engine(root, store)
         let fourth = await reopened.sync()
         #expect(fourth.requests == 0 && fourth.foldersListed == 0)
-        #expect(store.puts.load(ordering: .relaxed) == 10)
+        #expect(store.puts.load(ordering: .relaxed) == 10 + 2)  // and the first sync's probe of create-only puts
     }
 
     @Test func aDifferentRemoteObjectIsNeverOverwritten() async throws {
@@ -145,7 +145,7 @@ final class ScriptedStore: ObjectStore {
         }
     }
 
-    @Test func storesWithoutConditionalPutsCheckWithHeadFirst() async throws {
+    @Test func storesWithoutConditionalPutsListEachDayFolderOnce() async throws {
         let root = try lake()
         try write(root, day(1) + "/data_0015.parquet")
         try write(root, day(2) + "/data_0015.parquet")
@@ -154,17 +154,20 @@ final class ScriptedStore: ObjectStore {
         let report = await sync.sync()
         #expect(report.uploaded.count == 2)
         #expect(report.succeeded)
-        // First file: refused create, HEAD, put. Second: HEAD, put (the store is known by then).
-        #expect(report.requests == 5)
+        // The probe (put, refused create-only put, delete), a listing of each day folder, 2 puts.
+        #expect(report.requests == 3 + 2 + 2)
         #expect(try await store.base.get(ObjectPath("lake/" + day(2) + "/data_0015.parquet")).bytes.count > 0)
     }
 
     @Test func offlineStopsEarlyAndEverythingGoesUpExactlyOnceLater() async throws {
         let root = try lake()
-        for d in 1...4 { try write(root, day(d) + "/data_0015.parquet") }
         let store = ScriptedStore()
-        store.failure.withLock { $0 = ObjectStoreError(.transient, "connection refused") }
         let sync = try engine(root, store, options: SyncOptions(concurrency: 1, maxConsecutiveFailures: 2))
+        // Online once, so what the store does with create-only puts is known.
+        try write(root, day(9) + "/data_0015.parquet")
+        #expect(await sync.sync().uploaded.count == 1)
+        for d in 1...4 { try write(root, day(d) + "/data_0015.parquet") }
+        store.failure.withLock { $0 = ObjectStoreError(.transient, "connection refused") }
         let offline = await sync.sync()
         #expect(offline.failures.count == 2)
         #expect(offline.deferred == 2)
@@ -175,7 +178,7 @@ final class ScriptedStore: ObjectStore {
         let online = await sync.sync()
         #expect(online.uploaded.count == 4)
         #expect(online.requests == 4)
-        #expect(try await store.base.listAll().reduce(0) { n, _ in n + 1 } == 4)
+        #expect(try await store.base.listAll().reduce(0) { n, _ in n + 1 } == 5)
         #expect(await sync.sync().requests == 0)
     }
 
@@ -288,7 +291,7 @@ final class ScriptedStore: ObjectStore {
         let report = await reopened.sync()
         #expect(report.alreadyStored == [day(1) + "/data_0030.parquet"])
         #expect(report.uploaded.isEmpty)
-        #expect(store.puts.load(ordering: .relaxed) == 3)  // 2 uploads + 1 refused create
+        #expect(store.puts.load(ordering: .relaxed) == 2 + 2 + 1)  // the probe, 2 uploads, 1 refused create
     }
 
     @Test func aFileThatIsNotALedgerIsAnError() throws {
@@ -301,12 +304,12 @@ final class ScriptedStore: ObjectStore {
         let root = try lake()
         let ledger = try SyncLedger(root: root, destination: "compaction")
         let entry = try #require(LakeLayoutEntry.parse(day(1) + "/data_0015.parquet"))
-        try ledger.recordUpload(day: day(1), file: "data_0015.parquet", key: entry, size: 1234, eTag: "abc")
+        try ledger.recordUpload(day: day(1), file: "data_0015.parquet", key: entry, size: 1234, mtimeNanos: 42, eTag: "abc")
         for m in 0..<1500 { try ledger.settle(day: day(1), mtime: Int64(m)) }
         try ledger.flush()  // superseded settle lines exceed the live ones: rewritten
         let lines = try String(contentsOfFile: ledger.path, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 3)
-        #expect(lines[1].hasPrefix("F\t\(day(1))\tdata_0015.parquet\t1234\tabc\t"))
+        #expect(lines[1].hasPrefix("F\t\(day(1))\tdata_0015.parquet\t1234\tabc\t42\t"))
         #expect(lines[2].hasPrefix("D\t\(day(1))\t1499\t"))
         let reloaded = try SyncLedger(root: root, destination: "compaction")
         #expect(reloaded.isHandled(day: day(1), entry))

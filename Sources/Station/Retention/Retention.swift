@@ -11,8 +11,19 @@
 //       one at a time, oldest first by (day, boundary minute, attempt), until it is above.
 //   (c) day, month and year folders emptied by the pass are removed.
 //
-// A file may go only if the sync ledger shows it uploaded (or found stored byte for byte) — a
-// conflict is not uploaded — or, with sync off, if the user asked for unsynced files to go.
+// A file may go only if the sync ledger shows it proven stored (uploaded, or found stored byte
+// for byte) with the size and modification time it still has — a file rewritten since, a
+// conflict, or a difference `sync --verify` found is not — or, with sync off, if the user asked
+// for unsynced files to go.
+//
+// Age is judged by a clock that can be wrong: a Pi has no real-time clock, and a clock that jumps
+// years ahead would make every file "old". So (a) is skipped, with a log line, while the kernel
+// says the clock is not synchronised, or while "today" is more than one day past the newest
+// partition of the lake: a running collector files a batch into today's partition at least once
+// a day (every 15 minutes by default), so the newest partition is today, or yesterday until the
+// first batch after midnight. A bigger gap means the clock jumped — or the station was off, and
+// then waiting for its first batch of today costs nothing. The floor (b) still works, since a
+// full disk is real whatever the date, but it never touches the newest partition then.
 // Today's (and any later) partition is never touched: the collector may be writing into it, the
 // journal's crash recovery reads its newest files, and it is small beside any sensible floor.
 // Only complete files of the layout count (LakeLayout.parse): the collector's temporary names
@@ -66,6 +77,8 @@ public struct RetentionReport: Sendable, CustomStringConvertible {
     public var floorBreached = false
     /// Why the pass deleted nothing although it had work (an unreadable ledger, a sync holding it).
     public var stoppedBy: String?
+    /// Why deletion by age was skipped (a clock in doubt).
+    public var ageSkipped: String?
     /// Files that could not be deleted, and a free-space measurement that failed.
     public var failures: [(path: String, reason: String)] = []
 
@@ -78,6 +91,7 @@ public struct RetentionReport: Sendable, CustomStringConvertible {
         if let freeBytes { parts.append("\(freeBytes >> 20) MiB free") }
         if floorBreached { parts.append("below the free-space floor") }
         if let stoppedBy { parts.append("stopped: \(stoppedBy)") }
+        if let ageSkipped { parts.append("age not applied: \(ageSkipped)") }
         if !failures.isEmpty { parts.append("\(failures.count) failed") }
         return parts.joined(separator: ", ")
     }
@@ -94,14 +108,18 @@ public actor Retention {
     private let freeSpace: any FreeSpace
     private let logger: Logger
     private let now: @Sendable () -> Int64
+    private let clockSynced: @Sendable (Int64) -> Bool?
     /// For logging a lasting condition once, not every pass.
     private var breachLogged = false
     private var lastStop: String?
+    private var lastAgeSkip: String?
 
-    /// `now` is the collector's wall clock in milliseconds (partition dates follow it).
+    /// `now` is the collector's wall clock in milliseconds (partition dates follow it);
+    /// `clockSynced(now)` says whether that clock is known good (nil: cannot tell).
     public init(
         root: String, ledgerPath: String?, policy: RetentionPolicy, freeSpace: any FreeSpace = StatvfsFreeSpace(),
-        logger: Logger, now: @escaping @Sendable () -> Int64
+        logger: Logger, now: @escaping @Sendable () -> Int64,
+        clockSynced: @escaping @Sendable (Int64) -> Bool? = Retention.systemClockSynced
     ) {
         self.root = root
         self.ledgerPath = ledgerPath
@@ -109,6 +127,15 @@ public actor Retention {
         self.freeSpace = freeSpace
         self.logger = logger
         self.now = now
+        self.clockSynced = clockSynced
+    }
+
+    /// The kernel's word (ntp_adjtime: STA_UNSYNC clear, error below 16 s) — when `nowMillis` is
+    /// the system's clock. A simulation's virtual clock runs apart from it, and the kernel says
+    /// nothing about that one: nil.
+    public static let systemClockSynced: @Sendable (Int64) -> Bool? = { nowMillis in
+        guard abs(nowMillis - SystemWallClock().nowMillis()) < 60_000 else { return nil }
+        return LinuxHealthSystemCalls().kernelClock().map { HealthSampler.interpret($0).synced }
     }
 
     /// One pass, logged: a line when it deleted something, an error (once while it lasts) when
@@ -127,6 +154,8 @@ public actor Retention {
         var day: DayFolder
         var name: String
         var entry: LakeLayout.Entry
+        var size: Int64
+        var mtimeNanos: Int64
         var relativePath: String { day.path + "/" + name }
     }
 
@@ -144,8 +173,18 @@ public actor Retention {
         func belowFloor() -> Bool { free.map { $0 < policy.minFreeBytes } ?? false }
 
         // Today's partition and any later one (a clock that was ahead) are never candidates.
-        let days = dayFolders().filter { $0.index < today }
-        let cutoff = policy.retentionDays.map { today - min($0, 1 << 40) }
+        let all = dayFolders()
+        var days = all.filter { $0.index < today }
+        let newest = all.map(\.index).max()
+        if policy.retentionDays != nil, let newest {
+            if clockSynced(now()) == false {
+                report.ageSkipped = "the system clock is not synchronised"
+            } else if today - newest > 1 {
+                report.ageSkipped = "today (\(TimeFormat.iso8601(millis: now()).prefix(10))) is \(today - newest) days past the newest partition: the clock may have jumped"
+            }
+        }
+        if report.ageSkipped != nil, let newest { days = days.filter { $0.index < newest } }
+        let cutoff = report.ageSkipped != nil ? nil : policy.retentionDays.map { today - min($0, 1 << 40) }
         let expired = days.filter { day in cutoff.map { day.index < $0 } ?? false }
         guard !expired.isEmpty || (belowFloor() && !days.isEmpty) else {
             report.freeBytes = free
@@ -178,20 +217,24 @@ public actor Retention {
 
         func mayDelete(_ f: File) -> Bool {
             if policy.mayDeleteUnsynced { return true }
-            guard let ledger, let key = LedgerFileKey(f.entry) else { return false }
-            return ledger.isUploaded(day: f.day.path, key)
+            guard let ledger, let key = LedgerFileKey(f.entry), let stamp = ledger.provenStored(day: f.day.path, key) else { return false }
+            // Still the very file that was proven stored (see the file comment).
+            return stamp.matches(size: f.size, mtimeNanos: f.mtimeNanos)
         }
-        var kept: Set<String> = []
+        var kept: Set<[UInt8]> = []  // bytes: canonically equivalent names are different files
         var touched: [String] = []
+        func touch(_ day: String) {
+            if !touched.contains(where: { $0.utf8.elementsEqual(day.utf8) }) { touched.append(day) }
+        }
 
         // (a) age
         for day in expired {
             for f in files(in: day) {
                 guard mayDelete(f) else {
-                    kept.insert(f.relativePath)
+                    kept.insert(Array(f.relativePath.utf8))
                     continue
                 }
-                if delete(f, &report), touched.last != day.path { touched.append(day.path) }
+                if delete(f, &report) { touch(day.path) }
             }
         }
 
@@ -205,11 +248,11 @@ public actor Retention {
             for f in candidates {
                 guard belowFloor() else { break }
                 guard mayDelete(f) else {
-                    kept.insert(f.relativePath)
+                    kept.insert(Array(f.relativePath.utf8))
                     continue
                 }
                 if delete(f, &report) {
-                    if !touched.contains(f.day.path) { touched.append(f.day.path) }
+                    touch(f.day.path)
                     free = measure(&report)
                 }
             }
@@ -248,6 +291,8 @@ public actor Retention {
         let path = root + "/" + f.relativePath
         var st = stat()
         guard lstat(path, &st) == 0 else { return false }  // gone meanwhile
+        // Rewritten since it was judged: judged again next pass.
+        guard Int64(st.st_size) == f.size, SyncEngine.nanos(st.st_mtim) == f.mtimeNanos else { return false }
         guard unlink(path) == 0 else {
             if errno != ENOENT { report.failures.append((f.relativePath, String(cString: strerror(errno)))) }
             return false
@@ -280,11 +325,11 @@ public actor Retention {
 
     /// The layout's complete files in a day folder, in deletion order.
     func files(in day: DayFolder) -> [File] {
-        FileIO.names(in: root + "/" + day.path).compactMap { name -> File? in
+        SyncEngine.names(in: root + "/" + day.path).compactMap { name -> File? in
             guard let entry = LakeLayout.parse(day.path + "/" + name) else { return nil }
             var st = stat()
             guard lstat(root + "/" + day.path + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-            return File(day: day, name: name, entry: entry)
+            return File(day: day, name: name, entry: entry, size: Int64(st.st_size), mtimeNanos: SyncEngine.nanos(st.st_mtim))
         }.sorted { ($0.entry.boundaryMinute, $0.entry.attempt, $0.name) < ($1.entry.boundaryMinute, $1.entry.attempt, $1.name) }
     }
 
@@ -302,7 +347,7 @@ public actor Retention {
     /// Sub-folders of `parent` (relative to `root`), not following links.
     private static func subfolders(_ root: String, _ parent: String) -> [String] {
         let base = parent.isEmpty ? root : root + "/" + parent
-        return FileIO.names(in: base).filter { name in
+        return SyncEngine.names(in: base).filter { name in
             var st = stat()
             return lstat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
         }
@@ -320,6 +365,14 @@ public actor Retention {
         }
         if !report.failures.isEmpty {
             logger.warning("retention: \(report.failures[0].path): \(report.failures[0].reason)", metadata: metadata)
+        }
+        if report.ageSkipped != lastAgeSkip {
+            lastAgeSkip = report.ageSkipped
+            if let skip = report.ageSkipped {
+                logger.warning("retention: files are not deleted by age while \(skip); the free-space floor still applies", metadata: metadata)
+            } else {
+                logger.notice("retention: the clock is trusted again; deleting by age", metadata: metadata)
+            }
         }
         if report.stoppedBy != lastStop {
             lastStop = report.stoppedBy

@@ -8,12 +8,20 @@
 // modified less than `settleMillis` ago is listed again next time (file system timestamps are
 // coarse: a file added in the same tick would leave its mtime unchanged).
 //
-// Upload protocol for each file: a create-only put (`If-None-Match: *`). If an object is
-// already there, it is fetched and compared byte for byte: identical → recorded as uploaded
-// (an earlier sync whose ledger line was lost); different → a conflict, reported and recorded,
-// never overwritten. On a store without conditional puts, a HEAD comes first and the put only
-// follows a "not found" (the small window between the two is the store's limitation, logged
-// once).
+// Upload protocol. What the destination does with a create-only put (`If-None-Match: *`) is
+// learned once, by a probe — a create-only put over a key that exists must answer 412 — and kept
+// beside the ledger (`<hash>.caps`, keyed like the ledger by endpoint, bucket and prefix): a
+// server that ignores the header would otherwise overwrite whatever is stored. Where the header
+// is honoured, each file is a create-only put and a 412 means an object is already there. Where
+// it is not (OpenStack Swift answers 501; some servers ignore it), each day folder with new
+// files is listed once and only keys the listing lacks are put — the window between listing and
+// put is the store's limitation. An object already stored is compared with the file: sizes
+// first (no body is read when they differ), then at most the file's size plus one byte (a
+// ranged GET). Identical → recorded as uploaded (an earlier sync whose ledger line was lost);
+// different → a conflict, reported and recorded, never overwritten.
+//
+// The ledger records each file's size and mtime when it is proven stored; a file that no longer
+// matches its record (rewritten after its upload) is compared with the stored object again.
 
 #if canImport(Glibc)
 import Glibc
@@ -72,7 +80,8 @@ public struct SyncReport: Sendable, CustomStringConvertible {
     public var stoppedBy: ObjectStoreError?
     /// `--verify`: ledger entries the store no longer has (forgotten and uploaded again).
     public var missingRemotely: [String] = []
-    /// `--verify`: objects whose size differs from the local file's.
+    /// `--verify`: stored objects that differ from what the ledger recorded (size or ETag), each
+    /// compared again and recorded (a conflict unless the bytes turn out identical).
     public var mismatched: [(path: String, reason: String)] = []
     /// Requests made to the store (each may include the store's own retries).
     public var requests = 0
@@ -114,7 +123,10 @@ public actor SyncEngine {
     private let options: SyncOptions
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private var conditionalPutsUnsupported = false
+    /// Whether the destination honours create-only puts; nil until learned (see the file comment).
+    private var conditionalWrites: Bool?
+    /// Where that answer is kept.
+    private nonisolated let capabilitiesPath: String
 
     /// A sync of `root` into `store`. `destination` names the store, bucket and prefix (it
     /// keys the ledger: a new destination starts a new ledger); `now` is the real time in
@@ -131,6 +143,8 @@ public actor SyncEngine {
         self.store = CountingStore(store)
         ledger = try SyncLedger(root: root, destination: destination + " prefix=" + prefix)
         ledgerPath = ledger.path
+        capabilitiesPath = String(ledger.path.dropLast(7)) + ".caps"
+        conditionalWrites = Self.readCapabilities(capabilitiesPath)
         self.options = options
         self.logger = logger
         self.now = now
@@ -141,7 +155,7 @@ public actor SyncEngine {
     /// Uploads every new file. With `dryRun`, makes no request and changes nothing: the report
     /// lists what would be sent.
     public func sync(dryRun: Bool = false, progress: (@Sendable (SyncProgress) -> Void)? = nil) async -> SyncReport {
-        await locked { report in await self.syncLocked(dryRun: dryRun, relistAll: false, &report, progress) }
+        await locked { report in await self.syncLocked(dryRun: dryRun, relistAll: false, listing: nil, &report, progress) }
     }
 
     /// Reconciles the ledger with a listing of the store, then syncs: files the ledger has but
@@ -149,36 +163,40 @@ public actor SyncEngine {
     /// conflicts are checked again; every day folder is listed again.
     public func verify(dryRun: Bool = false, progress: (@Sendable (SyncProgress) -> Void)? = nil) async -> SyncReport {
         await locked { report in
-            var remote: [String: Int] = [:]
+            // Relative paths keyed by bytes: canonically equivalent keys are different objects.
+            var remote: [[UInt8]: ObjectMeta] = [:]
             do {
                 for try await object in self.store.listAll(prefix: self.keyPrefix.isEmpty ? "" : self.keyPrefix + "/") {
-                    let key = object.path.rawValue
-                    remote[self.keyPrefix.isEmpty ? key : String(key.dropFirst(self.keyPrefix.count + 1))] = object.size
+                    let key = Array(object.path.rawValue.utf8)
+                    remote[self.keyPrefix.isEmpty ? key : Array(key.dropFirst(self.keyPrefix.utf8.count + 1))] = object
                 }
             } catch {
                 report.stoppedBy = Self.asStoreError(error)
                 return
             }
-            for path in self.ledger.uploadedPaths {
-                guard let size = remote[path] else {
+            for (path, stamp) in self.ledger.uploadedFiles {
+                guard let object = remote[Array(path.utf8)] else {
                     report.missingRemotely.append(path)
                     continue
                 }
-                var st = stat()
-                if stat(self.root + "/" + path, &st) == 0, Int(st.st_size) != size {
-                    report.mismatched.append((path, "the stored object has \(size) bytes, the local file \(st.st_size)"))
+                if Int64(object.size) != stamp.size {
+                    report.mismatched.append((path, "the stored object has \(object.size) bytes, \(stamp.size) were uploaded"))
+                } else if let stored = object.eTag.flatMap(MD5Tag.init), let uploaded = stamp.md5, stored != uploaded {
+                    report.mismatched.append((path, "the stored object's ETag \(object.eTag ?? "") is not the one uploaded"))
                 }
             }
             if !dryRun {
-                // Lost objects go up again, and conflicts are tried again: the user may have
-                // resolved them.
-                for path in report.missingRemotely + self.ledger.conflicts.map(\.path) {
+                // Lost objects go up again; objects that differ are compared again and recorded
+                // (so that retention keeps the file); conflicts are tried again: the user may have
+                // resolved them. What the store does with create-only puts is learned again.
+                self.conditionalWrites = nil
+                for path in report.missingRemotely + report.mismatched.map(\.path) + self.ledger.conflicts.map(\.path) {
                     guard let entry = LakeLayout.parse(path), let key = LedgerFileKey(entry) else { continue }
                     let (day, file) = Self.split(path)
                     do { try self.ledger.forget(day: day, file: file, key: key) } catch { report.failures.append((path, "\(error)")) }
                 }
             }
-            await self.syncLocked(dryRun: dryRun, relistAll: true, &report, progress)
+            await self.syncLocked(dryRun: dryRun, relistAll: true, listing: remote, &report, progress)
         }
     }
 
@@ -207,12 +225,16 @@ public actor SyncEngine {
         return report
     }
 
-    private func syncLocked(dryRun: Bool, relistAll: Bool, _ report: inout SyncReport, _ progress: (@Sendable (SyncProgress) -> Void)?) async {
+    /// `listing`: the whole prefix, when `--verify` has just listed it (keyed by relative path).
+    private func syncLocked(
+        dryRun: Bool, relistAll: Bool, listing: [[UInt8]: ObjectMeta]?, _ report: inout SyncReport,
+        _ progress: (@Sendable (SyncProgress) -> Void)?
+    ) async {
         let scan = scanForNewFiles(&report, relistAll: relistAll)
         if dryRun {
             report.wouldUpload = scan.candidates.map { ($0.relativePath, $0.size) }
         } else {
-            await upload(scan, &report, progress: progress)
+            await upload(scan, listing: listing, &report, progress: progress)
             do { try ledger.flush() } catch { report.failures.append((ledger.path, "\(error)")) }
         }
     }
@@ -224,6 +246,10 @@ public actor SyncEngine {
         var name: String
         var key: LedgerFileKey
         var size: Int
+        var mtimeNanos: Int64
+        /// What the store holds at its key, when a listing said (stores without create-only puts).
+        var stored: ObjectMeta?
+        var listed = false
         var relativePath: String { day + "/" + name }
     }
 
@@ -247,18 +273,27 @@ public actor SyncEngine {
                         if !relistAll && ledger.settledMtime(day: day) == mtime { continue }
                         report.foldersListed += 1
                         var settleable = mtime / 1_000_000 < freshAfter
-                        for name in FileIO.names(in: root + "/" + day) {
-                            guard let entry = LakeLayout.parse(day + "/" + name), let key = LedgerFileKey(entry),
-                                  !ledger.isHandled(day: day, key)
-                            else { continue }
+                        for name in Self.names(in: root + "/" + day) {
+                            guard let entry = LakeLayout.parse(day + "/" + name), let key = LedgerFileKey(entry) else { continue }
+                            let recorded = ledger.stamp(day: day, key)
+                            if recorded == nil && ledger.isHandled(day: day, key) { continue }  // a conflict
                             var fst = stat()
                             guard stat(root + "/" + day + "/" + name, &fst) == 0, (fst.st_mode & S_IFMT) == S_IFREG else { continue }
+                            if let recorded {
+                                // Still the file that was proven stored: nothing to do. Rewritten
+                                // since (or recorded by an older version, which kept no mtime, and
+                                // this is `--verify`): compared with the stored object again.
+                                if recorded.mtimeNanos == nil ? !relistAll : recorded.matches(size: Int64(fst.st_size), mtimeNanos: Self.nanos(fst.st_mtim)) {
+                                    continue
+                                }
+                            }
                             guard Self.isCompleteParquet(root + "/" + day + "/" + name, size: Int(fst.st_size)) else {
                                 report.incomplete += 1
                                 settleable = false
                                 continue
                             }
-                            scan.candidates.append(Candidate(day: day, name: name, key: key, size: Int(fst.st_size)))
+                            scan.candidates.append(Candidate(
+                                day: day, name: name, key: key, size: Int(fst.st_size), mtimeNanos: Self.nanos(fst.st_mtim)))
                         }
                         scan.days.append((day, mtime, settleable))
                     }
@@ -272,7 +307,7 @@ public actor SyncEngine {
     /// Sub-folders of `parent` named `key=…`, as paths relative to the root, in order.
     private static func subfolders(_ root: String, _ parent: String, key: String) -> [String] {
         let base = parent.isEmpty ? root : root + "/" + parent
-        return FileIO.names(in: base).filter { name in
+        return names(in: base).filter { name in
             guard name.hasPrefix(key + "="), !name.contains("\t"), !name.contains("\n") else { return false }
             var st = stat()
             return stat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
@@ -281,6 +316,20 @@ public actor SyncEngine {
 
     /// Whether a file starts and ends with Parquet's magic `PAR1`: one still being copied in
     /// lacks the footer's (the collector's own files appear complete, by rename).
+    /// The visible names in a folder that are valid UTF-8: another name has no String that
+    /// opens it again (decoding would replace its bytes), nor an object key.
+    static func names(in path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let ent = readdir(dir) {
+            let bytes = withUnsafeBytes(of: ent.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            guard bytes.first != UInt8(ascii: "."), let name = String(validating: bytes, as: UTF8.self) else { continue }
+            out.append(name)
+        }
+        return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
     static func isCompleteParquet(_ path: String, size: Int) -> Bool {
         guard size >= 12 else { return false }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -293,7 +342,7 @@ public actor SyncEngine {
         return a == 4 && b == 4 && head == magic && tail == magic
     }
 
-    private static func nanos(_ t: timespec) -> Int64 { Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec) }
+    static func nanos(_ t: timespec) -> Int64 { Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec) }
 
     private static func split(_ path: String) -> (day: String, file: String) {
         let slash = path.lastIndex(of: "/")!
@@ -311,26 +360,42 @@ public actor SyncEngine {
         case cancelled
     }
 
-    private func upload(_ scan: Scan, _ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async {
+    private func upload(
+        _ scan: Scan, listing: [[UInt8]: ObjectMeta]?, _ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?
+    ) async {
+        var candidates = scan.candidates
         var done = SyncProgress(
-            filesDone: 0, filesTotal: scan.candidates.count, bytesDone: 0,
-            bytesTotal: scan.candidates.reduce(0) { $0 + $1.size })
+            filesDone: 0, filesTotal: candidates.count, bytesDone: 0,
+            bytesTotal: candidates.reduce(0) { $0 + $1.size })
         progress?(done)
+
+        // What the store does with create-only puts; without them, what it already holds.
+        do {
+            if !candidates.isEmpty, try await !learnConditionalWrites() {
+                try await listStored(&candidates, listing: listing)
+            }
+        } catch {
+            let e = Self.asStoreError(error)
+            report.failures.append((e.path ?? keyPrefix, "\(e)"))
+            if e.kind.needsUserAction { report.stoppedBy = e }
+            report.deferred += candidates.count
+            return
+        }
+
         var unhandled: [String: Int] = [:]  // day → candidates not uploaded or recorded
-        for c in scan.candidates { unhandled[c.day, default: 0] += 1 }
+        for c in candidates { unhandled[c.day, default: 0] += 1 }
         var consecutiveFailures = 0
         var stop = false
-        let context = UploadContext(
-            root: root, keyPrefix: keyPrefix, store: store, conditionalPutsUnsupported: conditionalPutsUnsupported)
+        let context = UploadContext(root: root, keyPrefix: keyPrefix, store: store)
 
         await withTaskGroup(of: (Candidate, Outcome, Int).self) { group in
             var next = 0
             func launch() {
-                let c = scan.candidates[next]
+                let c = candidates[next]
                 next += 1
                 group.addTask { await context.upload(c) }
             }
-            while next < scan.candidates.count && next < options.concurrency { launch() }
+            while next < candidates.count && next < options.concurrency { launch() }
             while let (c, outcome, bytesRead) = await group.next() {
                 if bytesRead > 0 { report.filesRead += 1 }
                 switch outcome {
@@ -343,7 +408,7 @@ public actor SyncEngine {
                         report.alreadyStored.append(c.relativePath)
                     }
                     do {
-                        try ledger.recordUpload(day: c.day, file: c.name, key: c.key, size: c.size, eTag: eTag)
+                        try ledger.recordUpload(day: c.day, file: c.name, key: c.key, size: c.size, mtimeNanos: c.mtimeNanos, eTag: eTag)
                         unhandled[c.day]! -= 1
                     } catch {
                         report.failures.append((c.relativePath, "uploaded, but \(error)"))
@@ -373,22 +438,99 @@ public actor SyncEngine {
                 done.filesDone += 1
                 done.bytesDone += c.size
                 progress?(done)
-                if stop && next < scan.candidates.count {
+                if stop && next < candidates.count {
                     group.cancelAll()
-                    report.deferred += scan.candidates.count - next
-                    next = scan.candidates.count
+                    report.deferred += candidates.count - next
+                    next = candidates.count
                 }
-                if next < scan.candidates.count { launch() }
+                if next < candidates.count { launch() }
             }
         }
-        if context.sawUnsupportedConditionalPut.load(ordering: .relaxed) && !conditionalPutsUnsupported {
-            conditionalPutsUnsupported = true
+        if context.sawUnsupportedConditionalPut.load(ordering: .relaxed) {
+            // The store changed since it was probed: the next sync lists before it puts.
             logger.warning(
-                "the store does not support create-only puts: checking each key with HEAD before uploading",
+                "the store no longer honours create-only puts: listing before uploading from now on",
                 metadata: ["store": "\(store.base)"])
+            remember(conditionalWrites: false)
         }
         for (day, mtime, settleable) in scan.days where settleable && unhandled[day, default: 0] == 0 {
             do { try ledger.settle(day: day, mtime: mtime) } catch { report.failures.append((day, "\(error)")) }
+        }
+    }
+
+    // MARK: - What the destination does
+
+    /// The probe's key, under the prefix: not a name of the layout, so no reader of the lake
+    /// and no sync ever takes it for data.
+    static let probeName = ".opensensor-sync-probe"
+
+    /// Whether create-only puts are honoured: the kept answer, or a probe (three requests, once
+    /// per destination): put the probe key, put it again create-only — an honest server answers
+    /// 412 — and delete it.
+    private func learnConditionalWrites() async throws -> Bool {
+        if let conditionalWrites { return conditionalWrites }
+        let probe = try ObjectPath(prefix: keyPrefix, relativePath: Self.probeName)
+        let bytes = Array("opensensor checks whether this store honours If-None-Match; safe to delete\n".utf8)
+        _ = try await store.put(probe, bytes: bytes, mode: .overwrite)
+        let honoured: Bool
+        do {
+            _ = try await store.put(probe, bytes: bytes, mode: .create)
+            honoured = false  // it replaced the object: the header was ignored
+        } catch let error as ObjectStoreError where error.kind == .alreadyExists {
+            honoured = true
+        } catch let error as ObjectStoreError where error.kind == .unsupported || error.kind == .rejected {
+            honoured = false
+        }
+        // A bucket that refuses deletes keeps the probe: harmless.
+        try? await store.delete(probe)
+        if !honoured {
+            logger.notice(
+                "the store does not honour create-only puts: each day folder with new files is listed before uploading",
+                metadata: ["store": "\(store.base)"])
+        }
+        remember(conditionalWrites: honoured)
+        return honoured
+    }
+
+    private func remember(conditionalWrites honoured: Bool) {
+        conditionalWrites = honoured
+        do {
+            try FileIO.writeAtomically(honoured ? Self.honouredLine : Self.ignoredLine, to: capabilitiesPath, mode: 0o644)
+        } catch {
+            logger.warning("cannot keep what the store does with create-only puts; it is probed again next time",
+                           metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static let honouredLine = "conditional-writes honoured\n"
+    private static let ignoredLine = "conditional-writes ignored\n"
+
+    static func readCapabilities(_ path: String) -> Bool? {
+        guard let bytes = try? FileIO.readBytes(path, limit: 4096) else { return nil }
+        switch String(decoding: bytes, as: UTF8.self) {
+        case honouredLine: return true
+        case ignoredLine: return false
+        default: return nil
+        }
+    }
+
+    /// Fills in what the store holds at each candidate's key: from `listing` when given, else
+    /// one listing per day folder (a page per 1000 keys).
+    private func listStored(_ candidates: inout [Candidate], listing: [[UInt8]: ObjectMeta]?) async throws {
+        var stored: [[UInt8]: ObjectMeta] = listing ?? [:]
+        if listing == nil {
+            var days: [String] = []
+            for c in candidates where days.last != c.day { days.append(c.day) }
+            for day in days {
+                let folder = try ObjectPath(prefix: keyPrefix, relativePath: day).rawValue + "/"
+                for try await object in store.listAll(prefix: folder) {
+                    stored[Array(day.utf8) + [0x2F] + Array(object.path.rawValue.utf8.dropFirst(folder.utf8.count))] = object
+                }
+            }
+        }
+        for i in candidates.indices {
+            candidates[i].stored = stored[Array(candidates[i].relativePath.utf8)]
+            candidates[i].listed = true
         }
     }
 
@@ -417,24 +559,25 @@ private final class UploadContext: Sendable {
     let root: String
     let keyPrefix: String
     let store: any ObjectStore
-    let headFirst: Bool
     let sawUnsupportedConditionalPut = Atomic<Bool>(false)
 
-    init(root: String, keyPrefix: String, store: any ObjectStore, conditionalPutsUnsupported: Bool) {
+    init(root: String, keyPrefix: String, store: any ObjectStore) {
         self.root = root
         self.keyPrefix = keyPrefix
         self.store = store
-        headFirst = conditionalPutsUnsupported
     }
 
     func upload(_ c: SyncEngine.Candidate) async -> (SyncEngine.Candidate, SyncEngine.Outcome, Int) {
+        let path = root + "/" + c.relativePath
         let bytes: [UInt8]
         do {
-            bytes = try FileIO.readBytes(root + "/" + c.relativePath, limit: 5 << 30)
+            bytes = try FileIO.readBytes(path, limit: 5 << 30)
         } catch {
             return (c, .failed("cannot read the file: \(error)", nil), 0)
         }
-        guard bytes.count == c.size else {
+        // The ledger records the size and mtime of the scan: they must still describe these bytes.
+        var st = stat()
+        guard bytes.count == c.size, stat(path, &st) == 0, Int(st.st_size) == c.size, SyncEngine.nanos(st.st_mtim) == c.mtimeNanos else {
             // Changed since the scan: leave it for the next sync.
             return (c, .failed("the file changed while it was being synced (\(c.size) → \(bytes.count) bytes)", nil), bytes.count)
         }
@@ -445,14 +588,17 @@ private final class UploadContext: Sendable {
             return (c, .failed("\(error)", error), bytes.count)
         }
         do {
-            if headFirst || sawUnsupportedConditionalPut.load(ordering: .relaxed) {
-                return (c, try await putAfterHead(key, bytes), bytes.count)
+            if c.listed {
+                // The store ignores create-only puts: the listing said what is there.
+                if let stored = c.stored { return (c, try await compare(key, bytes, stored: stored), bytes.count) }
+                let result = try await store.put(key, bytes: bytes, mode: .overwrite)
+                return (c, .uploaded(eTag: result.eTag), bytes.count)
             }
             do {
                 let result = try await store.put(key, bytes: bytes, mode: .create)
                 return (c, .uploaded(eTag: result.eTag), bytes.count)
             } catch let error as ObjectStoreError where error.kind == .alreadyExists {
-                return (c, try await compare(key, bytes), bytes.count)
+                return (c, try await compare(key, bytes, stored: nil), bytes.count)
             } catch let error as ObjectStoreError where error.kind == .unsupported {
                 sawUnsupportedConditionalPut.store(true, ordering: .relaxed)
                 return (c, try await putAfterHead(key, bytes), bytes.count)
@@ -467,22 +613,41 @@ private final class UploadContext: Sendable {
         }
     }
 
+    /// The store stopped honouring create-only puts in the middle of a sync (it was probed
+    /// before): this file is checked with a HEAD; the next sync lists.
     private func putAfterHead(_ key: ObjectPath, _ bytes: [UInt8]) async throws -> SyncEngine.Outcome {
+        let stored: ObjectMeta
         do {
-            _ = try await store.head(key)
+            stored = try await store.head(key)
         } catch let error as ObjectStoreError where error.kind == .notFound {
             let result = try await store.put(key, bytes: bytes, mode: .overwrite)
             return .uploaded(eTag: result.eTag)
         }
-        return try await compare(key, bytes)
+        return try await compare(key, bytes, stored: stored)
     }
 
     /// An object is already at `key`: the same bytes (an earlier sync's upload) or a conflict.
-    private func compare(_ key: ObjectPath, _ bytes: [UInt8]) async throws -> SyncEngine.Outcome {
-        let remote = try await store.get(key)
-        if remote.bytes == bytes { return .alreadyStored(eTag: remote.meta.eTag) }
+    /// Its size decides first (from the listing, or a HEAD); only an object of the file's size
+    /// is read, and never more than the file's size plus one byte, whatever the store holds.
+    private func compare(_ key: ObjectPath, _ bytes: [UInt8], stored known: ObjectMeta?) async throws -> SyncEngine.Outcome {
+        let meta: ObjectMeta
+        if let known {
+            meta = known
+        } else {
+            meta = try await store.head(key)
+        }
+        guard meta.size == bytes.count else {
+            return .conflict("\(key) already holds a different object (\(meta.size) bytes, local file \(bytes.count) bytes)")
+        }
+        let remote: GetResult
+        do {
+            remote = try await store.get(key, range: .offsets(0..<bytes.count + 1))
+        } catch let error as ObjectStoreError where error.kind == .rejected && bytes.isEmpty {
+            return .alreadyStored(eTag: meta.eTag)  // a range of an empty object selects nothing
+        }
+        if remote.meta.size == bytes.count && remote.bytes == bytes { return .alreadyStored(eTag: remote.meta.eTag ?? meta.eTag) }
         return .conflict(
-            "\(key) already holds a different object (\(remote.meta.size) bytes, local file \(bytes.count) bytes)")
+            "\(key) already holds a different object (\(remote.meta.size) bytes, local file \(bytes.count) bytes, contents differ)")
     }
 }
 

@@ -4,7 +4,7 @@
 // One append-only text file per destination, `<root>/.opensensor/sync/<hash>.ledger`:
 //
 //   opensensor-sync-ledger 1 <TAB> <destination>                 header
-//   F <TAB> <day dir> <TAB> <file> <TAB> <size> <TAB> <etag|-> <TAB> <crc32>   uploaded
+//   F <TAB> <day dir> <TAB> <file> <TAB> <size> <TAB> <etag|-> <TAB> <mtime ns> <TAB> <crc32>   uploaded
 //   X <TAB> <day dir> <TAB> <file> <TAB> <reason> <TAB> <crc32>               conflict: never overwritten
 //   R <TAB> <day dir> <TAB> <file> <TAB> <crc32>                              forgotten (verify: missing remotely)
 //   D <TAB> <day dir> <TAB> <mtime ns> <TAB> <crc32>                          day folder settled at this mtime
@@ -14,8 +14,17 @@
 // records it without re-sending it. Lines are appended as work completes and fdatasync'd at the end
 // of each sync; superseded `D` lines are compacted away by rewriting the file atomically.
 //
-// In memory a file is a 32-bit key (kind, minute, attempt) in a per-day set, so a station-year
-// of 35,000 files costs well under a megabyte.
+// An `F` line says the file, as it was then — this size and modification time — is proven stored
+// (uploaded, or found stored byte for byte). Retention deletes a file only while both still hold:
+// a file rewritten after its upload stays. Lines of older versions lack the mtime; they count as
+// not proven until `sync --verify` has compared the file with the stored object again.
+//
+// Day folders are keyed by their bytes, not by Swift string equality: two folders whose names
+// are canonically equivalent ("é" precomposed and decomposed) are two folders on Linux, and
+// one's upload must never stand for the other's.
+//
+// In memory a file is a 32-bit key (kind, minute, attempt) with a 40-byte stamp in a per-day
+// table, so a station-year of 35,000 files costs about two megabytes.
 
 #if canImport(Glibc)
 import Glibc
@@ -72,6 +81,51 @@ struct LedgerFileKey: Hashable, Sendable, Comparable {
     static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
 }
 
+/// A day folder's relative path as bytes (see the file comment).
+struct LedgerDay: Hashable, Comparable, Sendable {
+    let bytes: [UInt8]
+    init(_ path: String) { bytes = Array(path.utf8) }
+    init<S: StringProtocol>(_ path: S) { bytes = Array(path.utf8) }
+    var path: String { String(decoding: bytes, as: UTF8.self) }
+    static func < (a: Self, b: Self) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+}
+
+/// What the ledger recorded of a file when it was proven stored.
+struct LedgerStamp: Equatable, Sendable {
+    var size: Int64
+    /// Modification time in nanoseconds; nil on lines written by older versions.
+    var mtimeNanos: Int64?
+    /// The ETag when it has the shape of an MD5 (32 hex digits), packed; nil otherwise.
+    var md5: MD5Tag?
+
+    init(size: Int64, mtimeNanos: Int64?, eTag: String?) {
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+        md5 = eTag.flatMap(MD5Tag.init)
+    }
+
+    /// Whether a file of this size and mtime is the one recorded.
+    func matches(size: Int64, mtimeNanos: Int64) -> Bool {
+        self.mtimeNanos == mtimeNanos && self.size == size
+    }
+}
+
+/// An ETag of 32 hex digits (S3's MD5 of a single-part object), in 16 bytes.
+struct MD5Tag: Hashable, Sendable {
+    let high: UInt64
+    let low: UInt64
+
+    init?(_ eTag: String) {
+        let hex = eTag.utf8.filter { $0 != UInt8(ascii: "\"") }
+        let isHex: (UInt8) -> Bool = { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) }
+        guard hex.count == 32, hex.allSatisfy(isHex), let h = UInt64(String(decoding: hex[0..<16], as: UTF8.self), radix: 16),
+              let l = UInt64(String(decoding: hex[16..<32], as: UTF8.self), radix: 16)
+        else { return nil }
+        high = h
+        low = l
+    }
+}
+
 /// Errors opening or writing the ledger.
 public struct SyncLedgerError: Error, Sendable, CustomStringConvertible {
     public var path: String
@@ -84,14 +138,14 @@ final class SyncLedger {
     struct Day {
         /// Settled at this folder mtime (ns); nil until a scan found everything in it handled.
         var settledMtime: Int64?
-        var uploaded: Set<LedgerFileKey> = []
+        var uploaded: [LedgerFileKey: LedgerStamp] = [:]
         var conflicts: [LedgerFileKey: String] = [:]
     }
 
     let path: String
     /// Read from the file's header when the ledger is opened by path (retention).
     private(set) var destination: String
-    private(set) var days: [String: Day] = [:]
+    private(set) var days: [LedgerDay: Day] = [:]
     private var fd: Int32 = -1
     /// Held for the length of a sync: `start`'s auto-sync and an `opensensor sync` by hand may
     /// run at once, and each must see the other's records (a separate file, because compaction
@@ -196,55 +250,66 @@ final class SyncLedger {
     // MARK: - Queries and records
 
     func isHandled(day: String, _ key: LedgerFileKey) -> Bool {
-        guard let d = days[day] else { return false }
-        return d.uploaded.contains(key) || d.conflicts[key] != nil
+        guard let d = days[LedgerDay(day)] else { return false }
+        return d.uploaded[key] != nil || d.conflicts[key] != nil
     }
 
-    /// Whether the file went up to this destination — uploaded, or found there byte for byte —
-    /// and is not in conflict: the only files retention may delete while sync is on.
-    func isUploaded(day: String, _ key: LedgerFileKey) -> Bool {
-        guard let d = days[day] else { return false }
-        return d.uploaded.contains(key) && d.conflicts[key] == nil
+    /// What was recorded when the file was proven stored — uploaded, or found there byte for
+    /// byte — unless a conflict or difference is recorded for it since: nil then. Retention may
+    /// delete a file only while it still matches this stamp.
+    func provenStored(day: String, _ key: LedgerFileKey) -> LedgerStamp? {
+        guard let d = days[LedgerDay(day)], d.conflicts[key] == nil else { return nil }
+        return d.uploaded[key]
     }
 
-    func settledMtime(day: String) -> Int64? { days[day]?.settledMtime }
+    /// The stamp of an uploaded file, conflict or not.
+    func stamp(day: String, _ key: LedgerFileKey) -> LedgerStamp? { days[LedgerDay(day)]?.uploaded[key] }
 
-    func recordUpload(day: String, file: String, key: LedgerFileKey, size: Int, eTag: String?) throws(SyncLedgerError) {
-        if days[day, default: Day()].uploaded.insert(key).inserted == false { superseded += 1 }
-        days[day]?.conflicts[key] = nil
-        try appendRecord(["F", day, file, String(size), eTag.map(Self.clean) ?? "-"])
+    func settledMtime(day: String) -> Int64? { days[LedgerDay(day)]?.settledMtime }
+
+    func recordUpload(day: String, file: String, key: LedgerFileKey, size: Int, mtimeNanos: Int64, eTag: String?) throws(SyncLedgerError) {
+        let d = LedgerDay(day)
+        if days[d, default: Day()].uploaded.updateValue(LedgerStamp(size: Int64(size), mtimeNanos: mtimeNanos, eTag: eTag), forKey: key) != nil {
+            superseded += 1
+        }
+        days[d]?.conflicts[key] = nil
+        try appendRecord(["F", day, file, String(size), eTag.map(Self.clean) ?? "-", String(mtimeNanos)])
     }
 
     func recordConflict(day: String, file: String, key: LedgerFileKey, reason: String) throws(SyncLedgerError) {
-        if days[day, default: Day()].conflicts.updateValue(reason, forKey: key) != nil { superseded += 1 }
+        if days[LedgerDay(day), default: Day()].conflicts.updateValue(reason, forKey: key) != nil { superseded += 1 }
         try appendRecord(["X", day, file, Self.clean(reason)])
     }
 
     func forget(day: String, file: String, key: LedgerFileKey) throws(SyncLedgerError) {
-        guard days[day] != nil else { return }
-        days[day]!.uploaded.remove(key)
-        days[day]!.conflicts[key] = nil
-        days[day]!.settledMtime = nil
+        let d = LedgerDay(day)
+        guard days[d] != nil else { return }
+        days[d]!.uploaded[key] = nil
+        days[d]!.conflicts[key] = nil
+        days[d]!.settledMtime = nil
         superseded += 2
         try appendRecord(["R", day, file])
     }
 
     func settle(day: String, mtime: Int64) throws(SyncLedgerError) {
-        if days[day, default: Day()].settledMtime != nil { superseded += 1 }
-        days[day]!.settledMtime = mtime
+        let d = LedgerDay(day)
+        if days[d, default: Day()].settledMtime != nil { superseded += 1 }
+        days[d]!.settledMtime = mtime
         try appendRecord(["D", day, String(mtime)])
     }
 
     /// Every recorded conflict, as relative paths with the reason.
     var conflicts: [(path: String, reason: String)] {
         days.sorted { $0.key < $1.key }.flatMap { day, state in
-            state.conflicts.sorted { $0.key < $1.key }.map { (day + "/" + Self.name(of: $0.key), $0.value) }
+            state.conflicts.sorted { $0.key < $1.key }.map { (day.path + "/" + Self.name(of: $0.key), $0.value) }
         }
     }
 
-    /// Every uploaded file, as relative paths.
-    var uploadedPaths: [String] {
-        days.sorted { $0.key < $1.key }.flatMap { day, state in state.uploaded.sorted().map { day + "/" + Self.name(of: $0) } }
+    /// Every uploaded file, as relative paths with what was recorded.
+    var uploadedFiles: [(path: String, stamp: LedgerStamp)] {
+        days.sorted { $0.key < $1.key }.flatMap { day, state in
+            state.uploaded.sorted { $0.key < $1.key }.map { (day.path + "/" + Self.name(of: $0.key), $0.value) }
+        }
     }
 
     /// The file name a key stands for.
@@ -321,7 +386,7 @@ final class SyncLedger {
 
     private func apply(_ f: [String]) {
         guard f.count >= 3 else { return }
-        let day = f[1]
+        let day = LedgerDay(f[1])
         if f[0] == "D" {
             guard let m = Int64(f[2]) else { return }
             if days[day, default: Day()].settledMtime != nil { superseded += 1 }
@@ -330,10 +395,14 @@ final class SyncLedger {
         }
         guard let key = LedgerFileKey(fileName: f[2][...]) else { return }
         switch f[0] {
-        case "F": if !days[day, default: Day()].uploaded.insert(key).inserted { superseded += 1 }
+        case "F":
+            // Older versions wrote no mtime (field 5): such a file is not proven (file comment).
+            guard f.count >= 5, let size = Int64(f[3]) else { return }
+            let stamp = LedgerStamp(size: size, mtimeNanos: f.count >= 6 ? Int64(f[5]) : nil, eTag: f[4] == "-" ? nil : f[4])
+            if days[day, default: Day()].uploaded.updateValue(stamp, forKey: key) != nil { superseded += 1 }
         case "X": if days[day, default: Day()].conflicts.updateValue(f.count > 3 ? f[3] : "", forKey: key) != nil { superseded += 1 }
         case "R":
-            days[day]?.uploaded.remove(key)
+            days[day]?.uploaded[key] = nil
             days[day]?.conflicts[key] = nil
             days[day]?.settledMtime = nil
             superseded += 2
@@ -346,25 +415,27 @@ final class SyncLedger {
     private func compact() throws(SyncLedgerError) {
         let bytes: [UInt8]
         do { bytes = try FileIO.readBytes(path) } catch { throw SyncLedgerError(path: path, message: "cannot read: \(error)") }
-        var latest: [String: Substring] = [:]  // "F|X day/file" or "D day" → its last line
-        var order: [String] = []
-        var seen: Set<String> = []
+        var latest: [[UInt8]: Substring] = [:]  // "F|X day/file" or "D day", as bytes → its last line
+        var order: [[UInt8]] = []
+        var seen: Set<[UInt8]> = []
         let text = String(decoding: bytes, as: UTF8.self)
         for line in text.split(separator: "\n").dropFirst() {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard f.count >= 4, let crc = UInt32(f[f.count - 1], radix: 16),
                   crc32(Array(line.utf8.dropLast(f[f.count - 1].utf8.count + 1))[...]) == crc else { continue }
-            let day = String(f[1])
+            let day = LedgerDay(f[1])
             let live: Bool
-            let id: String
+            let id: [UInt8]
             switch f[0] {
             case "D":
-                id = "D \(day)"
+                id = Array("D ".utf8) + day.bytes
                 live = Int64(f[2]) == days[day]?.settledMtime
             case "F", "X":
-                id = "\(f[0]) \(day)/\(f[2])"
+                id = Array("\(f[0]) ".utf8) + day.bytes + [0x2F] + Array(f[2].utf8)
                 guard let key = LedgerFileKey(fileName: f[2]) else { continue }
-                live = f[0] == "F" ? days[day]?.uploaded.contains(key) == true : days[day]?.conflicts[key] != nil
+                // Only the line of the stamp in force is live (a file recorded again, e.g. after
+                // `--verify`, has several F lines).
+                live = f[0] == "F" ? days[day]?.uploaded[key] != nil : days[day]?.conflicts[key] != nil
             default:
                 continue
             }
