@@ -52,6 +52,13 @@ struct StationState {
         return "every \(s.intervalMinutes) min to \(s.storage.provider.rawValue) bucket \(s.storage.bucket ?? "(none set)")\(prefix)"
     }
 
+    /// How often the journal is made durable, and what a power cut can cost.
+    var journalSyncSummary: String {
+        let n = config.journalSyncSeconds
+        return n == 0 ? "every reading (a power cut loses nothing journaled)"
+            : "every \(n) s (a power cut loses at most the last \(n) s of readings; a crash of the process loses nothing)"
+    }
+
     var retentionSummary: String {
         let c = config
         let keep = c.retentionDays.map { "keep today and \($0) days before it" } ?? "keep batch files forever"
@@ -80,6 +87,7 @@ struct StatusCommand: AsyncParsableCommand {
                 j.field("last_reading") { j.string(s.lastReading.map(TimeFormat.iso8601)) }
                 j.field("last_batch_file") { j.string(s.lastBatch?.path) }
                 j.field("pending_readings") { j.number(s.journals.reduce(0) { $0 + $1.pending.count }) }
+                j.field("journal_sync_seconds") { j.number(s.config.journalSyncSeconds) }
                 j.field("sync") { j.string(s.syncSummary) }
                 j.field("retention") { j.string(s.retentionSummary) }
             }
@@ -95,6 +103,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         print("last batch:    \(s.lastBatch?.path ?? "none")")
         print("in journal:    \(s.journals.reduce(0) { $0 + $1.pending.count }) readings not yet in a file")
+        print("journal sync:  \(s.journalSyncSummary)")
         print("sync:          \(s.syncSummary)" + (s.config.sync.enabled ? " ('opensensor sync --dry-run' lists what waits)" : ""))
         print("retention:     \(s.retentionSummary)")
     }
@@ -178,7 +187,7 @@ struct InfoCommand: AsyncParsableCommand {
         if let first, let last { print("  from \(TimeFormat.iso8601(millis: first)) to \(TimeFormat.iso8601(millis: last))") }
         for k in days.keys.sorted() { print("  \(k): \(days[k]!.files) files, \(days[k]!.rows) rows, \(days[k]!.bytes) bytes") }
         for u in s.lake.unreadable { print("  unreadable: \(u.path): \(u.reason)") }
-        print("journals:")
+        print("journals (made durable \(s.journalSyncSummary)):")
         if s.journals.isEmpty { print("  none") }
         for jr in s.journals {
             print("  \(jr.station): \(jr.pending.count) readings not yet in a file; collector \(jr.pid.map { "running (pid \($0))" } ?? "not running")")
