@@ -1,7 +1,12 @@
 // swift-tools-version:6.1
-// The opensensor package. Targets and what each may import follow ../shared/DESIGN.md §3:
-// imports flow one way, drivers never see Linux, and only the executable wires real
-// devices, stores and logging together.
+// The opensensor package. Targets and what each may import: docs/ARCHITECTURE.md §3 — imports
+// flow one way, drivers never see Linux, and only the executable wires real devices, stores and
+// logging together.
+//
+// Linux only (glibc or musl): the station talks to i2c-dev, termios, the GPIO character device
+// and systemd, and the file code relies on Linux calls (renameat2, fdatasync, st_mtim). So no
+// `platforms:` line: SwiftPM has none for Linux, and naming an Apple platform would claim a port
+// that does not exist.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -11,7 +16,6 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "opensensor",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "opensensor", targets: ["opensensor"]),
         .library(name: "Parquet", targets: ["Parquet"]),
@@ -23,7 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.36.0"),
-        // No traits: the defaults link full Foundation (DESIGN.md §7 measured it at +6 MiB RSS).
+        // No traits: the defaults link full Foundation (docs/ARCHITECTURE.md §7: +6 MiB RSS).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
     ],
     targets: [
@@ -76,7 +80,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict,
-            // The station's binary, linked so that starting it touches less memory (DESIGN.md §7,
+            // The station's binary, linked so that starting it touches less memory (docs/ARCHITECTURE.md §7,
             // measured by Benchmarks/run-startup.sh and run-collector.sh):
             // - not position-independent: a PIE's 75,000 relative relocations (1.8 MB of
             //   .rela.dyn) are read, and the pages they patch dirtied, at every start; this saves
