@@ -275,7 +275,7 @@ for f in /usr/bin/opensensor /usr/share/man/man1/opensensor.1.gz /usr/share/bash
 done
 check "dpkg -r removes /usr/bin/opensensor, its man page, completions and docs" $gone
 inroot dpkg --purge opensensor >>"$work/dpkg-r.log" 2>&1 || fail "dpkg --purge opensensor: $(cat "$work/dpkg-r.log")"
-check "after dpkg -r and --purge the data, the .env and the unit are there, unchanged ($batches batches)" \
+check "after dpkg -r and --purge the data ($batches batches), the .env and the unit are there, unchanged" \
     test "$(cd "$r" && find ".$station" "./etc/systemd/system/opensensor.service" -type f -exec md5sum {} + | sort)" = "$stay"
 chroot_s=$(seconds_since "$t")
 

@@ -61,6 +61,16 @@ command -v debootstrap >/dev/null || die "debootstrap is missing (apt-get instal
 mkdir -p "$cache"
 exec 9>"$cache/.$suite-root.lock"
 flock 9
+# debootstrap mounts /proc and /sys in the root it makes; a killed run can leave them mounted.
+remove_tree() {
+    local m
+    { findmnt -rn -o TARGET | grep -F "$1" | sort -r | while read -r m; do umount -l "$m"; done; } || true
+    rm -rf --one-file-system "$1"
+}
+# What a killed run left half made; nobody else can be making one while the lock is held.
+for old in "$cache/.$suite-root.new."*; do
+    [[ -e $old ]] && remove_tree "$old"
+done
 
 if healthy; then
     printf '%s\n' "$root"
@@ -68,7 +78,7 @@ if healthy; then
 fi
 [[ -e $root ]] && say "$root is incomplete or was made otherwise; making it again"
 tmp=$(mktemp -d "$cache/.$suite-root.new.XXXXXX")
-trap 'rm -rf --one-file-system "$tmp"' EXIT
+trap 'remove_tree "$tmp"; rm -f "$tmp.log"' EXIT
 say "debootstrap --variant=minbase $suite from $mirror into $tmp (a few minutes, once)"
 started=$(date +%s)
 debootstrap --variant=minbase --arch="$arch" --include="$packages" "$suite" "$tmp" "$mirror" >"$tmp.log" 2>&1 \
@@ -77,7 +87,7 @@ rm -f "$tmp.log"
 # Downloaded .debs are not needed again; they would double every copy of the root.
 rm -f "$tmp"/var/cache/apt/archives/*.deb
 printf '%s\n' "$stamp" >"$tmp/.opensensor-root"
-rm -rf --one-file-system "$root"
+remove_tree "$root"
 mv "$tmp" "$root"
 trap - EXIT
 say "made $root in $(($(date +%s) - started)) s ($(du -sh "$root" | cut -f1))"
