@@ -224,8 +224,13 @@ struct PermissionsPlanDeviceTests {
         // The refusal quotes the name with its quotes and newlines escaped.
         #expect(!plan.render().contains("KERNEL==\"sda\""))
         #expect(!plan.render().split(separator: "\n").contains { $0.hasPrefix("KERNEL") })
+        // Configured under that name, it shows escaped wherever the plan names it.
+        let named = DeviceNode(path: "/home/pi/" + name, resolvedPath: "/home/pi/" + name, kernelName: name, group: "pi", mode: 0o644, isCharacterDevice: false)
+        let text = Self.plan(serial: named).render()
+        #expect(!text.contains("KERNEL==\"sda\""), "\(text)")
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("KERNEL") || $0.hasPrefix("#") })
         #expect(plan.refusals.count == 1)
-        #expect(plan.refusals.first?.hasPrefix("/home/pi/serial: it resolves to ") == true, "\(plan.refusals)")
+        #expect(plan.refusals.first?.hasPrefix("/home/pi/serial: it resolves to \"/dev/tty") == true, "\(plan.refusals)")
         #expect(plan.refusals.first?.contains("not a serial port's (ttyAMA0") == true, "\(plan.refusals)")
         #expect(plan.render().contains("Refused:"))
     }

@@ -160,7 +160,7 @@ public struct PermissionsPlan: Sendable, Equatable {
             let expected: DeviceKind? = node.path == facts.serialDevice ? .serial : DeviceKind.allCases.first { $0.matches(node.kernelName) }
             guard let expected else { continue }
             if let problem = expected.problem(with: node) {
-                refusals.append("\(node.path): \(problem); no udev rule names it")
+                refusals.append("\(shown(node.path)): \(problem); no udev rule names it")
             } else {
                 accepted.append(node)
             }
@@ -254,8 +254,8 @@ public struct PermissionsPlan: Sendable, Equatable {
     }
 
     private func serialFinding(_ config: BootConfig?) -> PermissionFinding {
-        let port = facts.serialDevice
-        let node = facts.devices.first { $0.path == port }
+        let port = shown(facts.serialDevice)
+        let node = facts.devices.first { $0.path == facts.serialDevice }
         let enable = "sudo raspi-config nonint do_serial_hw 0 (or add enable_uart=1 to \(facts.bootConfig?.path ?? "config.txt")), then reboot"
         guard let config, let path = facts.bootConfig?.path else {
             if node != nil { return PermissionFinding(subject: "Serial port", status: .ok, detail: "\(port) is present (no Raspberry Pi boot config found)") }
@@ -296,6 +296,13 @@ public struct PermissionsPlan: Sendable, Equatable {
             detail: "the kernel console is on the UART (console=\(first) in \(cmdline.path)); it would share the port with the PMS5003",
             fix: "sudo raspi-config nonint do_serial_cons 1 (or delete console=\(first) from \(cmdline.path)), then reboot")
     }
+}
+
+/// A path as messages show it: as is when plain, else quoted with quotes and control
+/// characters escaped, so a crafted name cannot pass for lines of the plan.
+func shown(_ path: String) -> String {
+    let plain = path.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }
+    return plain ? path : String(reflecting: path)
 }
 
 // MARK: Parsing
@@ -366,7 +373,7 @@ enum DeviceKind: CaseIterable {
 
     /// Why `node` cannot be this kind's device (nil: it can).
     func problem(with node: DeviceNode) -> String? {
-        let what = "it resolves to \(String(reflecting: node.resolvedPath))"
+        let what = "it resolves to \(shown(node.resolvedPath))"
         guard node.isCharacterDevice else { return "\(what), which is not a character device" }
         guard node.resolvedPath == "/dev/" + node.kernelName else { return "\(what), which is not directly under /dev" }
         guard isValidName(node.kernelName) else {
