@@ -61,6 +61,10 @@ cleanup() {
 trap cleanup EXIT
 
 # --- Build ---------------------------------------------------------------------------------
+# One copy of the binary for the whole run: the package and every comparison come from the same
+# bytes even if a build replaces $OPENSENSOR_BIN meanwhile.
+cp "$OPENSENSOR_BIN" "$work/opensensor" || abort "cp $OPENSENSOR_BIN"
+OPENSENSOR_BIN=$work/opensensor
 t=$(date +%s.%N)
 deb=$("$OPENSENSOR_REPO/scripts/package-deb" --binary "$OPENSENSOR_BIN" --output "$work/dist" 2>"$work/package.log") \
     || { cat "$work/package.log"; abort "scripts/package-deb"; }
