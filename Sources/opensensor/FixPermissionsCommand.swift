@@ -1,7 +1,6 @@
-// `opensensor fix-permissions`: give the collector's account the board's devices (issue 8,
-// item 3), like the Python collector's command of the same name. The plan is decided by
-// `Station.PermissionsPlan` from this system's facts; this file prints it and, as root,
-// carries it out.
+// `opensensor fix-permissions`: give the collector's account the board's devices, like the
+// Python collector's command of the same name. The plan is decided by `Station.PermissionsPlan`
+// from this system's facts; this file prints it and, as root, carries it out.
 
 import ArgumentParser
 import Station

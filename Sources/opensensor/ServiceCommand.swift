@@ -1,5 +1,5 @@
 // `opensensor service setup|status|logs|start|stop|restart|remove`: the collector as a systemd
-// service (issue 8, item 1), like the Python collector's commands of the same names. The unit
+// service, like the Python collector's commands of the same names. The unit
 // itself is `Station.ServiceUnit`; this file gathers the facts, installs it and drives
 // systemctl. Child processes are fine here (never in the collector).
 
@@ -25,8 +25,10 @@ struct ServiceCommand: ParsableCommand {
                 Writes \(ServiceUnit.installPath) for this binary, the current directory and the \
                 .env file (absolute paths): Type=notify with a watchdog, Restart=always, a read-only \
                 system with only the output, health and log directories writable, and access to \
-                /dev/i2c-1, the serial port and the GPIO chips. Then runs systemctl daemon-reload \
-                and enable --now. Needs root and systemd; --print shows the unit without either.
+                /dev/i2c-1, the serial port and the GPIO chips. Creates the directories that are \
+                missing and gives only those to the user (existing ones stay as they are; system \
+                directories are refused). Then runs systemctl daemon-reload and enable --now. \
+                Needs root and systemd; --print shows the unit without either.
                 """)
 
         @Option(help: "The account the service runs as (default: the user who ran sudo, or the current user).")

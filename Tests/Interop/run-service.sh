@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Running unattended (issue 8, item 6): the unit `opensensor service setup --print` renders
+# Running unattended: the unit `opensensor service setup --print` renders
 # passes `systemd-analyze verify` — from a working directory whose name needs quoting (a space
 # and a %) — and `systemd-analyze security` rates its sandbox within a bound; every system call,
 # socket family and mapping the collector makes is one the sandbox allows (strace);

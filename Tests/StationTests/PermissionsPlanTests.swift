@@ -1,4 +1,4 @@
-// `opensensor fix-permissions`: the plan decided from given facts (issue 8, items 3 and 6).
+// `opensensor fix-permissions`: the plan decided from given facts.
 
 import Testing
 @testable import Station

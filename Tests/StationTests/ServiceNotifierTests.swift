@@ -1,5 +1,5 @@
 // sd_notify on a real datagram socket the test opens, the heartbeat policy with times passed
-// in, and the watchdog the collector calls (issue 8, items 2 and 6).
+// in, and the watchdog the collector calls.
 
 import Foundation
 import Logging

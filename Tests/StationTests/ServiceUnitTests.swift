@@ -1,4 +1,4 @@
-// The systemd unit `opensensor service setup` installs (issue 8, item 1). The interop script
+// The systemd unit `opensensor service setup` installs. The interop script
 // runs `systemd-analyze verify` on it; these pin its content and its quoting.
 
 import Testing

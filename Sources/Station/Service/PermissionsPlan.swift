@@ -1,5 +1,5 @@
-// What `opensensor fix-permissions` would change, decided from facts it is given (issue 8,
-// item 3). Pure: the command gathers the facts (`PermissionFacts.current`) and runs the actions.
+// What `opensensor fix-permissions` would change, decided from facts it is given.
+// Pure: the command gathers the facts (`PermissionFacts.current`) and runs the actions.
 //
 // The Raspberry Pi OS conventions it checks: I2C device nodes belong to group `i2c`, serial
 // ports to `dialout`, GPIO character devices to `gpio`, each mode 0660; the firmware's

@@ -1,4 +1,4 @@
-// The sd_notify protocol spoken directly, without libsystemd (issue 8, item 2).
+// The sd_notify protocol spoken directly, without libsystemd.
 //
 // The protocol (sd_notify(3), "Notes"): the service manager passes the path of an AF_UNIX
 // datagram socket in $NOTIFY_SOCKET — a file-system path starting with "/", or an abstract

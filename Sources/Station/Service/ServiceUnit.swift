@@ -1,4 +1,4 @@
-// The systemd unit `opensensor service setup` installs (issue 8, item 1).
+// The systemd unit `opensensor service setup` installs.
 //
 // Audience: the `service` command, which gathers the facts (which binary, which user, which
 // directories) and installs the text; this type only checks the facts and renders them, so

@@ -1,4 +1,4 @@
-// When the collector may tell systemd "I am alive" (issue 8, item 2).
+// When the collector may tell systemd "I am alive".
 //
 // systemd restarts a `WatchdogSec=` service that stops sending WATCHDOG=1 (systemd.service(5),
 // WatchdogSec=). A timer that pings on its own would keep a hung process alive, so the ping is
