@@ -69,7 +69,7 @@ MOTO=$(dirname "$PY")/moto_server
 WITH_SYNC=${WEAR_WITH_SYNC:-$([[ -x $MOTO ]] && echo 1 || echo 0)}
 [[ $WITH_SYNC == 0 || -x $MOTO ]] || { echo "run-wear: WEAR_WITH_SYNC=1 needs moto_server beside $PY" >&2; exit 1; }
 [[ $EUID == 0 ]] || { echo "run-wear: needs root (losetup, mount)" >&2; exit 1; }
-for tool in mkfs.ext4 losetup mount umount; do
+for tool in mkfs.ext4 losetup mount umount mountpoint ps bc; do
     command -v "$tool" >/dev/null || { echo "run-wear: $tool not found (apt-get install e2fsprogs mount)" >&2; exit 1; }
 done
 [[ $WINDOW =~ ^[0-9]+$ ]] && ((WINDOW >= 120)) || { echo "run-wear: WEAR_WINDOW must be a whole number of seconds ≥ 120, got '$WINDOW'" >&2; exit 1; }
@@ -90,10 +90,23 @@ RESULTS=$WORK/results.jsonl
 : >"$WORK/pids"
 MOUNTS=()
 LOOPS=()
+# True while `pid` is this script's descendant: a pid written to the list may since have ended and
+# been reused by another process, which must not be killed.
+ours() {
+    local p=$1 hops=0
+    while [[ -n $p && $p -gt 1 && $hops -lt 64 ]]; do
+        [[ $p == "$$" ]] && return 0
+        p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+        hops=$((hops + 1))
+    done
+    return 1
+}
 cleanup() {
-    local p m d
-    # Only processes this script started, by pid.
-    while read -r p; do kill -9 "$p" 2>/dev/null || true; done <"$WORK/pids"
+    local p m d victims=()
+    # Only processes this script started, by pid, judged before any is killed (a child whose
+    # parent is killed first is re-parented and would no longer look like ours).
+    while read -r p; do [[ $p != "$$" ]] && ours "$p" && victims+=("$p"); done <"$WORK/pids"
+    ((${#victims[@]} == 0)) || kill -9 "${victims[@]}" 2>/dev/null || true
     wait 2>/dev/null || true
     for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
         m=${MOUNTS[i]}
@@ -307,11 +320,13 @@ python_run() {  # run-dir mode(spaced|all)
     "$PY" "$ROOT/Benchmarks/wear_python.py" prepare "$WORK/source" "$out"
     sync -f "$run/fs"
     read -r -a b <<<"$(counters "$dev")"
-    local info
-    if [[ $mode == spaced ]]; then
-        info=$("$PY" "$ROOT/Benchmarks/wear_python.py" spaced "$WORK/source" "$out" "$PY_FILES" "$PY_GAP")
-    else
-        info=$("$PY" "$ROOT/Benchmarks/wear_python.py" all "$WORK/source" "$out")
+    local args=(all) info
+    [[ $mode == spaced ]] && args=(spaced "$PY_FILES" "$PY_GAP")
+    "$PY" "$ROOT/Benchmarks/wear_python.py" "${args[0]}" "$WORK/source" "$out" "${args[@]:1}" >"$run/python.json" &
+    echo $! >>"$WORK/pids"
+    wait $!
+    info=$(cat "$run/python.json")
+    if [[ $mode == all ]]; then
         sync -f "$run/fs"
         umount "$run/fs"
     fi

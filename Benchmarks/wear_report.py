@@ -55,8 +55,9 @@ def main():
         elif r["kind"] == "day":
             days[r["setting"]] = r
             if r["readings"] < DAY // 5:
-                notes.append(f"the day run of setting {r['setting']} collected {r['readings']} of {DAY // 5} readings (it fell behind "
-                             f"at speed {r['speed']}: ticks were skipped, so it under-counts; lower WEAR_DAY_SPEED)")
+                notes.append(f"the day run of setting {r['setting']} collected {r['readings']:,} of {DAY // 5:,} readings: at speed "
+                             f"{r['speed']} it fell behind now and then (a busy machine, slow fsyncs) and skipped those ticks, "
+                             f"so it counts a little less; lower WEAR_DAY_SPEED to avoid it")
         elif r["kind"] == "python":
             python[r["mode"]] = r
     settings = sorted({k[0] for k in windows} | set(days))
@@ -88,15 +89,17 @@ def main():
               f"{ratio(d['w_bytes'], py_day['w_bytes']) if py_day else '-':>15} {ratio(d['w_ios'], py_day['w_ios']) if py_day else '-':>18}")
     if py_day:
         w = py["written"]
+        rows = str(w["rows_min"]) if w["rows_min"] == w["rows_max"] else f"{w['rows_min']}-{w['rows_max']}"
         print(f"{'Python':>8} {mib(py_day['w_bytes']):>13} {count(py_day['w_ios'])} {count(py_day['flushes'])}"
-              f"   ({w['files']} files of {w['rows_min']}-{w['rows_max']} rows, {w['compression']}, "
+              f"   ({w['files']} files of {rows} rows, {w['compression']}, "
               f"{w['gap_s']:.0f} s apart, which costs what 15 min apart does, × {BATCHES}/{w['files']})")
 
     split = [s for s in settings if (s, "split", "journal") in windows]
     if split:
         comps = ["journal", "batches", "health", "ledger", "logs"]
         print("\nWhere it goes (each component on a file system of its own, same windows; a file system per"
-              " component pays its own journal commits, so the parts add up to more than the total above)")
+              " component pays its own journal commits, so the parts add up to more than the total above;"
+              " all but the journal are written only around batch boundaries: per batch = per day / 96)")
         print(f"{'setting':>8} " + " ".join(f"{c + ' MiB / req per day':>28}" for c in comps))
         for setting in split:
             cells = []
@@ -116,6 +119,8 @@ def main():
                 print(f"  [{setting}] {batch['w_bytes'] / 1024:.0f} KiB in {batch['w_ios']:.0f} requests", end="")
         print()
 
+    if not days:
+        print("\n(WEAR_DAY_SPEED=0: no whole-day run, so no compressed-time figures and no sizes)")
     if days:
         pa = python.get("all")
         speed = next(iter(days.values()))["speed"]
@@ -134,7 +139,8 @@ def main():
 
         d = days[settings[0]] if settings[0] in days else next(iter(days.values()))
         sz = d["sizes"]
-        print("\nData a day produces (du of the day run; the journal is emptied by the last batch):")
+        print("\nData a day produces (du of the day run; the journal is emptied by the last batch; a 97th file"
+              " of a batch or health file is the one reading of 24:00 the stop can catch):")
         parts = []
         for name in ["batches", "health", "ledger", "logs"]:
             parts.append(f"{name} {sz[name]['files']} files {sz[name]['bytes'] / 1024:,.0f} KiB")
