@@ -82,7 +82,9 @@ check "Architecture: is this machine's ($arch)" test "$(field Architecture)" = "
 
 # Depends must be what the binary links, nothing more: each library in its ELF header leads,
 # through the package that ships it here, to one entry, and every entry comes from one.
-owner() { dpkg -S "*/$1" 2>/dev/null | sed -n '1s/[:,].*//p'; }
+# (This architecture's copy: a lib32 or foreign-architecture package may ship the same name.)
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+owner() { dpkg -S "*/$1" 2>/dev/null | grep -E "^[^ ]+:$arch: .*/($multiarch/|lib64/)" | sed -n '1s/[:,].*//p'; }
 linked=()
 for soname in $(objdump -p "$OPENSENSOR_BIN" | awk '$1 == "NEEDED" { print $2 }'); do
     pkg=$(owner "$soname")
