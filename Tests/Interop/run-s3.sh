@@ -46,76 +46,12 @@ PYEOF
 }
 
 # --- Tools --------------------------------------------------------------------------------
-if ! command -v swift-proxy-server >/dev/null && [[ ! -x /usr/bin/swift-proxy-server ]]; then
-    [[ $(id -u) == 0 ]] || die "OpenStack Swift is missing (apt-get install swift swift-proxy swift-account swift-container swift-object)"
-    say "installing OpenStack Swift from Debian's packages"
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        swift swift-proxy swift-account swift-container swift-object >/dev/null || die "apt-get install swift"
-fi
 MOTO=$(dirname "$PY")/moto_server
 [[ -x $MOTO ]] || die "moto_server is missing from the peers venv (Tests/Interop/requirements.txt lists moto[server])"
 
 # --- OpenStack Swift, single replica on loopback (specs/test-peers.md) ---------------------
-R=$WORK/swift; mkdir -p "$R/etc" "$R/srv/d1" "$R/log"
-declare -A port
-for n in object container account proxy memcache; do port[$n]=$(free_port); done
-(
-    cd "$R/etc"
-    for n in object container account; do
-        p=${port[$n]}
-        swift-ring-builder $n.builder create 10 1 1 >/dev/null
-        swift-ring-builder $n.builder add r1z1-127.0.0.1:$p/d1 100 >/dev/null
-        swift-ring-builder $n.builder rebalance >/dev/null
-        printf '[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = %s\nworkers = 0\ndevices = %s/srv\nmount_check = false\nswift_dir = %s/etc\n[pipeline:main]\npipeline = %s-server\n[app:%s-server]\nuse = egg:swift#%s\n[%s-replicator]\n[%s-auditor]\n[%s-updater]\n' \
-            "$p" "$R" "$R" $n $n $n $n $n $n >$n-server.conf
-    done
-    # tempauth needs the cache filter in the pipeline, but not a running memcached (it only
-    # caches tokens): the filter points at a free port where nothing listens.
-    cat >proxy-server.conf <<CONF
-[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = ${port[proxy]}
-workers = 0
-swift_dir = $R/etc
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-[filter:s3api]
-use = egg:swift#s3api
-location = us-east-1
-[filter:tempauth]
-use = egg:swift#tempauth
-user_test_tester = testing .admin
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:${port[memcache]}
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
-CONF
-)
-for n in object container account proxy; do
-    /usr/bin/swift-$n-server "$R/etc/$n-server.conf" >"$R/log/$n.log" 2>&1 &
-    pids+=($!)
-done
-SWIFT=http://127.0.0.1:${port[proxy]}
-wait_http "$SWIFT/healthcheck" "OpenStack Swift"
+source "$HERE/s3/swift_peer.sh"
+start_swift "$WORK/swift"
 say "OpenStack Swift at $SWIFT"
 
 # --- moto_server ---------------------------------------------------------------------------
@@ -126,13 +62,16 @@ wait_http "http://127.0.0.1:$MOTO_PORT/" "moto_server"
 say "moto_server at http://127.0.0.1:$MOTO_PORT"
 
 # --- Fault-injection proxies ----------------------------------------------------------------
-MP=$(free_port); SP=$(free_port)
+MP=$(free_port); SP=$(free_port); XP=$(free_port)
 "$PY" "$HERE/s3/fault_proxy.py" "$MP" "$MOTO_PORT" "$WORK/moto-proxy.json" 5 >"$WORK/moto-proxy.log" 2>&1 &
 pids+=($!)
-"$PY" "$HERE/s3/fault_proxy.py" "$SP" "${port[proxy]}" "$WORK/swift-proxy.json" 7 >"$WORK/swift-proxy.log" 2>&1 &
+"$PY" "$HERE/s3/fault_proxy.py" "$SP" "$SWIFT_PORT" "$WORK/swift-proxy.json" 7 >"$WORK/swift-proxy.log" 2>&1 &
 pids+=($!)
-for p in "$MP" "$SP"; do
-    for _ in $(seq 1 50); do [[ -s $WORK/$([[ $p == "$MP" ]] && echo moto || echo swift)-proxy.json ]] && break; sleep 0.1; done
+# A server that ignores If-None-Match: moto_server behind a proxy that strips the header.
+"$PY" "$HERE/s3/fault_proxy.py" "$XP" "$MOTO_PORT" "$WORK/strip-proxy.json" 0 strip-if-none-match >"$WORK/strip-proxy.log" 2>&1 &
+pids+=($!)
+for n in moto swift strip; do
+    for _ in $(seq 1 50); do [[ -s $WORK/$n-proxy.json ]] && break; sleep 0.1; done
 done
 
 # --- A small Parquet file for the DuckDB check -----------------------------------------------
@@ -182,7 +121,7 @@ if [[ ! -x $DVENV/bin/python ]] || ! "$DVENV/bin/python" -c 'import duckdb, duck
     "$DVENV/bin/pip" install -q --disable-pip-version-check duckdb==1.5.5 duckdb-extension-httpfs==1.5.5 \
         || die "pip install duckdb==1.5.5 duckdb-extension-httpfs==1.5.5"
 fi
-"$DVENV/bin/python" - "${port[proxy]}" "$BUCKET" <<'PYEOF' || die "DuckDB httpfs could not read the lake from Swift"
+"$DVENV/bin/python" - "$SWIFT_PORT" "$BUCKET" <<'PYEOF' || die "DuckDB httpfs could not read the lake from Swift"
 import glob, os, sys
 import duckdb, duckdb_extension_httpfs
 port, bucket = sys.argv[1], sys.argv[2]
@@ -211,7 +150,12 @@ mkdir -p "$WORK/sync-moto" "$WORK/sync-swift"
     "$WORK/moto-proxy.json" test test "$SYNC_BUCKET" moto || die "opensensor sync against moto_server"
 "$PY" "$HERE/s3/check_sync.py" "$BIN" "$WORK/sync-swift" "$SWIFT" "http://127.0.0.1:$SP" \
     "$WORK/swift-proxy.json" test:tester testing "$SYNC_BUCKET" swift || die "opensensor sync against OpenStack Swift"
-"$DVENV/bin/python" - "${port[proxy]}" "$SYNC_BUCKET" "$WORK/sync-swift/lake" <<'PYEOF' || die "DuckDB httpfs could not read the synced lake"
+# Never lose the only copy: retention after `--verify` found differences; a server ignoring
+# If-None-Match (moto_server behind the stripping proxy) has nothing replaced.
+mkdir -p "$WORK/safety-moto"
+"$PY" "$HERE/s3/check_safety.py" "$BIN" "$WORK/safety-moto" "http://127.0.0.1:$MOTO_PORT" "http://127.0.0.1:$XP" \
+    "$WORK/strip-proxy.json" test test "$SYNC_BUCKET" moto || die "sync safety against moto_server"
+"$DVENV/bin/python" - "$SWIFT_PORT" "$SYNC_BUCKET" "$WORK/sync-swift/lake" <<'PYEOF' || die "DuckDB httpfs could not read the synced lake"
 import glob, os, sys
 import duckdb, duckdb_extension_httpfs
 port, bucket, local = sys.argv[1:4]

@@ -253,14 +253,17 @@ final class RecordingStore: ObjectStore {
         let a = Self.day(1, station: composed) + "/data_0015.parquet"
         let b = Self.day(1, station: decomposed) + "/data_0015.parquet"
         try write(root, a, "station one")
+        setMtime(root + "/" + a, seconds: 1_750_000_000)
         try write(root, Self.day(4, station: composed) + "/data_0015.parquet", "today")
         try write(root, Self.day(4, station: decomposed) + "/data_0015.parquet", "today")
         let store = RecordingStore()
         let sync = try engine(root, store)
         #expect(await sync.sync().uploaded.count == 3)
 
-        // The other station's file appears after the first one's upload: it is new.
+        // The other station's file appears after the first one's upload: it is new, although
+        // its size and mtime are those recorded for the first one's.
         try write(root, b, "station two")
+        setMtime(root + "/" + b, seconds: 1_750_000_000)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).count == 3)  // two stations and .opensensor
         let report = await sync.sync(dryRun: true)
         #expect(report.wouldUpload.map { Array($0.path.utf8) } == [Array(b.utf8)])

@@ -85,7 +85,8 @@ def remote_objects(prefix):
             kw["ContinuationToken"] = token
         page = client.list_objects_v2(**kw)
         for o in page.get("Contents", []):
-            out[o["Key"][len(prefix) + 1:]] = o["Size"]
+            if not o["Key"].endswith("/.opensensor-sync-probe"):  # left if its delete met a fault
+                out[o["Key"][len(prefix) + 1:]] = o["Size"]
         if not page.get("IsTruncated"):
             return out
         token = page["NextContinuationToken"]
@@ -138,7 +139,7 @@ for rel, data in local.items():
     body = client.get_object(Bucket=BUCKET, Key=f"{prefix}/{rel}")["Body"].read()
     check(body == data, f"{rel} differs in the bucket")
 w = writes()
-ours = {k: v for k, v in w.items() if f"/{prefix}/" in k}
+ours = {k: v for k, v in w.items() if f"/{prefix}/" in k and "sync-probe" not in k}  # not the probe of create-only puts
 check(len(ours) == len(local), f"the proxy saw writes for {len(ours)} keys, expected {len(local)}")
 overwritten = {k: v for k, v in ours.items() if v != 1}
 check(not overwritten, f"objects written more than once: {overwritten}")

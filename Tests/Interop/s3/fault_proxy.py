@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A loopback HTTP/1.1 proxy that injects faults between an S3 client and an S3 peer.
 
-Usage: fault_proxy.py LISTEN_PORT UPSTREAM_PORT STATS_FILE [SEED]
+Usage: fault_proxy.py LISTEN_PORT UPSTREAM_PORT STATS_FILE [SEED] [strip-if-none-match]
 
 Per request it either forwards to 127.0.0.1:UPSTREAM_PORT unchanged (the client signed the
 request for the proxy's Host, which the peer sees too) or injects one fault:
@@ -15,6 +15,10 @@ from a seeded generator. Every answer is sent with `Connection: close`, one requ
 connection. STATS_FILE (JSON) is rewritten after each request: fault counts, and per request
 path the number of object writes (PUT without partNumber, or CompleteMultipartUpload) the peer
 answered with 2xx.
+
+With `strip-if-none-match` it injects no fault and instead forwards every request without its
+If-None-Match header: in front of a peer that honours create-only puts, it plays a server that
+ignores them (the client's signature is not checked by moto_server).
 """
 import asyncio
 import json
@@ -30,6 +34,7 @@ WEIGHTS = {"slowdown": 0.10, "error500": 0.05, "reset_before": 0.05, "reset_afte
 
 listen_port, upstream_port, stats_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 5)
+strip = len(sys.argv) > 5 and sys.argv[5] == "strip-if-none-match"
 stats = {"requests": 0, "forwarded": 0, "faults": {k: 0 for k in ORDER}, "writes": {}}
 
 
@@ -40,6 +45,8 @@ def save():
 
 
 def choose():
+    if strip:
+        return None
     n = stats["requests"]
     if n < len(ORDER):
         return ORDER[n]
@@ -133,6 +140,8 @@ async def handle(reader, writer):
             return
         # Forward with Connection: close, read the whole answer.
         lines = [l for l in head[:-4].split(b"\r\n") if not l.lower().startswith(b"connection:")]
+        if strip:
+            lines = [l for l in lines if not l.lower().startswith(b"if-none-match:")]
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", upstream_port)
         up_writer.write(b"\r\n".join(lines) + b"\r\nConnection: close\r\n\r\n" + body)
         await up_writer.drain()
