@@ -230,7 +230,7 @@ struct PermissionsPlanDeviceTests {
         #expect(!text.contains("KERNEL==\"sda\""), "\(text)")
         #expect(!text.split(separator: "\n").contains { $0.hasPrefix("KERNEL") || $0.hasPrefix("#") })
         #expect(plan.refusals.count == 1)
-        #expect(plan.refusals.first?.hasPrefix("/home/pi/serial: it resolves to \"/dev/tty") == true, "\(plan.refusals)")
+        #expect(plan.refusals.first?.hasPrefix("/home/pi/serial: it resolves to ") == true, "\(plan.refusals)")
         #expect(plan.refusals.first?.contains("not a serial port's (ttyAMA0") == true, "\(plan.refusals)")
         #expect(plan.render().contains("Refused:"))
     }
@@ -239,7 +239,7 @@ struct PermissionsPlanDeviceTests {
         let node = DeviceNode(path: "/dev/serial0", resolvedPath: "/home/pi/ttyS0", kernelName: "ttyS0", group: "pi", mode: 0o644, isCharacterDevice: false)
         let plan = Self.plan(serial: node)
         #expect(Self.rule(plan) == nil)
-        #expect(plan.refusals == ["/dev/serial0: it resolves to \"/home/pi/ttyS0\", which is not a character device; no udev rule names it"])
+        #expect(plan.refusals == ["/dev/serial0: it resolves to /home/pi/ttyS0, which is not a character device; no udev rule names it"])
     }
 
     @Test func aDeviceOutsideDevIsRefused() {
