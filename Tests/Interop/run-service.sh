@@ -129,6 +129,8 @@ mkdir "$work/traced"
         OPENSENSOR_WARMUP_READINGS=0 OPENSENSOR_SYNC_ENABLED=true OPENSENSOR_SYNC_INTERVAL_MINUTES=15 \
         OPENSENSOR_STORAGE_PROVIDER=minio OPENSENSOR_STORAGE_ENDPOINT=http://127.0.0.1:9 OPENSENSOR_STORAGE_BUCKET=b \
         OPENSENSOR_AWS_ACCESS_KEY_ID=k OPENSENSOR_AWS_SECRET_ACCESS_KEY=s
+    # sd_notify's socket too (nobody listens: a notification is advisory).
+    export NOTIFY_SOCKET=$work/traced/notify.sock
     exec strace -f -qq -o "$work/strace.log" -- "$bin" start --simulate --speed 120 --start 2025-06-01T00:00:00Z
 ) >"$work/traced.out" 2>&1 &
 tracer=$!
@@ -181,10 +183,10 @@ bad_families = sorted(used_families - families)
 for what, items in (("system calls outside SystemCallFilter=", outside), ("socket families outside RestrictAddressFamilies=", bad_families), ("writable and executable mappings", wx[:5])):
     if items:
         print(f"run-service: {what}: {items}", file=sys.stderr)
-# The health metrics' clock state and interface list were exercised, not just allowed.
+# The health metrics' clock state and interface list, sd_notify and sync were exercised.
 exercised = [c for c in ("adjtimex", "clock_adjtime") if c in calls]
-if not exercised or "AF_NETLINK" not in used_families:
-    print(f"run-service: the trace lacks the clock state ({exercised}) or netlink ({sorted(used_families)}): health metrics not exercised", file=sys.stderr)
+if not exercised or not {"AF_NETLINK", "AF_UNIX", "AF_INET"} <= used_families:
+    print(f"run-service: the trace lacks the clock state ({exercised}) or a family of netlink, sd_notify and sync ({sorted(used_families)}): not all exercised", file=sys.stderr)
     sys.exit(1)
 if outside or bad_families or wx:
     sys.exit(1)
