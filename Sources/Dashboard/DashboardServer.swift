@@ -8,12 +8,16 @@
 //                                          parameters, ?health=1, ?format=csv|json): exactly what
 //                                          `opensensor query` prints for the same question
 //
-// Read-only: nothing here writes to the lake. Lake reads run off the event loop. Answers are
+// Read-only: nothing here writes to the lake. Lake reads run off the event loop, a few at a
+// time (ReadLimiter). Only requests naming this machine in `Host` are answered (HostPolicy);
+// every answer says `nosniff` and carries a Content-Security-Policy that lets a page run only
+// its own inline script and style (a fresh nonce per page). Answers are
 // gzipped when the client accepts it: a 24-hour page is about 460 KB of SVG and text, mostly
 // per-bucket tooltips, which gzip shrinks to about 70 KB — what makes it quick on a phone.
 
 import Dispatch
 public import Hummingbird
+import HummingbirdCore
 import Lake
 public import Logging
 import Parquet
@@ -24,25 +28,38 @@ public struct Dashboard: Sendable {
     public let now: @Sendable () -> Int64
     /// Where viewers' named time zones are looked up.
     public let zones: ZoneDatabase
+    /// The `Host` names answered.
+    public let hosts: HostPolicy
+    /// Lake reads at once, and how many more may wait.
+    public let limiter: ReadLimiter
 
-    public init(view: LakeView, zones: ZoneDatabase = ZoneDatabase(), now: @escaping @Sendable () -> Int64) {
+    public init(view: LakeView, zones: ZoneDatabase = ZoneDatabase(), hosts: HostPolicy = .loopbackOnly,
+                limiter: ReadLimiter = ReadLimiter(slots: 2, maxWaiting: 32), now: @escaping @Sendable () -> Int64) {
         self.view = view
         self.zones = zones
+        self.hosts = hosts
+        self.limiter = limiter
         self.now = now
     }
+
+    /// Connections open at once; more wait in the kernel's backlog until one closes.
+    public static let maxConnections = 64
+    /// Seconds a silent connection is kept open (a browser reopens one when it needs it).
+    public static let idleTimeoutSeconds: Int64 = 30
 
     /// The router with every route; the same one serves the command and the tests.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: Guard(hosts: hosts))
         router.get("/") { request, _ in
             try await self.respond(request) { c in
-                Self.html(Pages.index(self.view.stations(), dataRoot: self.view.dataRoot, c))
+                Self.html(Pages.index(self.view.stations(), dataRoot: self.view.dataRoot, c), c)
             }
         }
         router.get("/stations/:id") { request, context in
             try await self.respond(request) { c in
                 let id = try self.station(context)
-                return Self.html(Pages.station(try self.stationData(id, request, c), c))
+                return Self.html(Pages.station(try self.stationData(id, request, c), c), c)
             }
         }
         router.get("/api/stations") { request, _ in
@@ -122,7 +139,10 @@ public struct Dashboard: Sendable {
     public func run(host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let app = Application(
             router: router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "opensensor"),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Self.idleTimeoutSeconds))),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "opensensor",
+                availableConnectionsDelegate: MaximumAvailableConnections(Self.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 onListening(channel.localAddress?.port ?? port)
                 // On a thread of its own: it blocks on file reads for a while.
@@ -222,26 +242,43 @@ public struct Dashboard: Sendable {
                  _ work: @escaping @Sendable (Pages.Context) throws -> Reply) async throws -> Response {
         let now = self.now()
         let gzip = Self.acceptsGzip(request.headers[values: .acceptEncoding])
-        let context: Pages.Context
+        let nonce = Self.nonce()
+        var context: Pages.Context
         do {
             context = try self.context(request, now: now)
         } catch {
-            return Self.failure(error, Pages.Context(now: now, zone: .utc), api: api).response(gzip: gzip)
+            return Self.failure(error, Pages.Context(now: now, zone: .utc, nonce: nonce), api: api).response(gzip: gzip)
         }
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let reply: Reply
-                do {
-                    reply = try work(context)
-                } catch let error as DashboardError {
-                    reply = Self.failure(error, context, api: api)
-                } catch {
-                    reply = Self.failure(DashboardError(status: 500, "\(error)"), context, api: api)
+        context.nonce = nonce
+        let answer = await limiter.run { [context] in
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    let reply: Reply
+                    do {
+                        reply = try work(context)
+                    } catch let error as DashboardError {
+                        reply = Self.failure(error, context, api: api)
+                    } catch {
+                        reply = Self.failure(DashboardError(status: 500, "\(error)"), context, api: api)
+                    }
+                    // Compressed here too: on this queue, not the event loop.
+                    continuation.resume(returning: reply.response(gzip: gzip))
                 }
-                // Compressed here too: on this queue, not the event loop.
-                continuation.resume(returning: reply.response(gzip: gzip))
             }
         }
+        if let answer { return answer }
+        var busy = Self.failure(
+            DashboardError(status: 503, "the dashboard is busy: \(limiter.slots) reads running and \(limiter.maxWaiting) waiting; try again in a few seconds"),
+            context, api: true)
+        busy.retryAfter = 5
+        return busy.response(gzip: false)
+    }
+
+    /// 128 random bits for a page's Content-Security-Policy nonce.
+    static func nonce() -> String {
+        var g = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef")
+        return String((0..<32).map { _ in hex[Int(g.next() % 16)] })
     }
 
     /// Whether an `Accept-Encoding` allows gzip (RFC 9110 §12.5.3): a `gzip`, `x-gzip` or `*`
@@ -258,11 +295,11 @@ public struct Dashboard: Sendable {
     }
 
     static func failure(_ error: DashboardError, _ c: Pages.Context, api: Bool) -> Reply {
-        guard api else { return Reply(status: error.status, html: Pages.error(error, c)) }
+        guard api else { return Reply(status: error.status, html: Pages.error(error, c), nonce: c.nonce) }
         return Reply(status: error.status, type: "text/plain; charset=utf-8", body: error.message + "\n")
     }
 
-    static func html(_ page: String) -> Reply { Reply(status: 200, html: page) }
+    static func html(_ page: String, _ c: Pages.Context) -> Reply { Reply(status: 200, html: page, nonce: c.nonce) }
 
     static func text(_ lines: [String], _ format: QueryFormat) -> Reply {
         var body = ""
@@ -279,6 +316,10 @@ struct Reply: Sendable {
     var status: Int
     var type: String
     var body: String
+    /// The nonce a page's inline script and style carry; nil for anything but a page.
+    var nonce: String?
+    /// Seconds a 503 asks the client to wait.
+    var retryAfter: Int?
 
     init(status: Int, type: String, body: String) {
         self.status = status
@@ -286,8 +327,19 @@ struct Reply: Sendable {
         self.body = body
     }
 
-    init(status: Int, html: String) {
+    init(status: Int, html: String, nonce: String) {
         self.init(status: status, type: "text/html; charset=utf-8", body: html)
+        self.nonce = nonce
+    }
+
+    /// What anything but a page may do in a browser: nothing (no script, style, frame or form).
+    static let strictPolicy = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+    /// A page: its own inline script and style (by nonce), `data:` images (the empty icon),
+    /// forms back to this server; never framed by another site.
+    static func pagePolicy(nonce: String) -> String {
+        "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; img-src data:; "
+            + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     }
 
     /// Bodies under 1 KiB go as they are: gzip's header and trailer would eat the gain.
@@ -295,6 +347,8 @@ struct Reply: Sendable {
 
     func response(gzip: Bool) -> Response {
         var headers: HTTPFields = [.contentType: type, .cacheControl: "no-store", .vary: "Accept-Encoding"]
+        headers[.contentSecurityPolicy] = nonce.map(Self.pagePolicy) ?? Self.strictPolicy
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         var bytes = ByteBuffer(string: body)
         if gzip, body.utf8.count >= Self.gzipThreshold,
            let packed = try? Compression.gzip(level: 6).compressed(Array(body.utf8)) {
@@ -302,5 +356,37 @@ struct Reply: Sendable {
             bytes = ByteBuffer(bytes: packed)
         }
         return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: bytes))
+    }
+}
+
+/// Refuses requests whose `Host` does not name this machine (421, naming the host and what
+/// is answered), and marks every answer `nosniff` with a Content-Security-Policy (the strict
+/// one unless the page set its own), errors from the framework included.
+struct Guard: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let hosts: HostPolicy
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard hosts.allows(request.head.authority) else {
+            let host = request.head.authority ?? ""
+            var reply = Reply(
+                status: 421, type: "text/plain; charset=utf-8",
+                body: "host '\(host)' is not served here: this dashboard answers to \(hosts.described). "
+                    + "To reach it by that name, start it with --allow-host \(HostPolicy.hostPart(host)).\n")
+            reply.nonce = nil
+            return Self.secured(reply.response(gzip: false))
+        }
+        do {
+            return Self.secured(try await next(request, context))
+        } catch let error as any HTTPResponseError {
+            return Self.secured(try error.response(from: request, context: context))
+        }
+    }
+
+    static func secured(_ response: Response) -> Response {
+        var r = response
+        r.headers[.xContentTypeOptions] = "nosniff"
+        if r.headers[.contentSecurityPolicy] == nil { r.headers[.contentSecurityPolicy] = Reply.strictPolicy }
+        return r
     }
 }

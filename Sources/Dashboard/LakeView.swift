@@ -45,7 +45,10 @@ public struct LakeView: Sendable {
     /// day once the days between have been read.
     let cache: QueryCache
 
-    public init(dataRoot: String, healthRoot: String?, cache: QueryCache = QueryCache()) {
+    /// The cache's default memory budget: months of days at every width a page uses.
+    public static let defaultCacheBytes = 64 << 20
+
+    public init(dataRoot: String, healthRoot: String?, cache: QueryCache = QueryCache(maxBytes: LakeView.defaultCacheBytes)) {
         self.dataRoot = dataRoot
         self.healthRoot = healthRoot
         self.cache = cache
@@ -130,11 +133,27 @@ public struct LakeView: Sendable {
     /// `opensensor query` gives for the same question.
     public func series(_ id: String, _ kind: LakeKind, _ range: ViewRange, columns: [String]) throws(DashboardError) -> QueryResult {
         guard let root = root(kind) else { throw .notFound("no health data is configured") }
-        let query = range.query(kind: kind, station: id, columns: columns)
+        // The engine caches days by their column list: asked in one order (sorted), `b,a`
+        // and `a,b` share their entries instead of each filling the cache.
+        var seen = Set<String>()
+        for name in columns where !seen.insert(name).inserted {
+            throw DashboardError(status: 400, "column '\(name)' is given twice")
+        }
+        let canonical = columns.sorted()
+        let query = range.query(kind: kind, station: id, columns: canonical)
+        var result: QueryResult
         do {
-            return try QueryEngine(root: root, cache: cache).run(query)
+            result = try QueryEngine(root: root, cache: cache).run(query)
         } catch {
             throw DashboardError(status: 400, error.message)
         }
+        guard !columns.isEmpty, columns != canonical else { return result }
+        // Back in the order asked, as `opensensor query` prints them.
+        let position = Dictionary(uniqueKeysWithValues: result.columns.enumerated().map { ($1.name, $0) })
+        let order = columns.map { position[$0]! }
+        result.query = range.query(kind: kind, station: id, columns: columns)
+        result.columns = order.map { result.columns[$0] }
+        for g in result.groups.indices { result.groups[g].aggregates = order.map { result.groups[g].aggregates[$0] } }
+        return result
     }
 }

@@ -18,6 +18,8 @@ enum Pages {
         /// database knows it: the script reloads only when the browser's zone is not the one
         /// the server heard.
         var zoneCookie: String = ""
+        /// The page's Content-Security-Policy nonce: its inline script and style carry it.
+        var nonce: String = ""
     }
 
     // MARK: Front page
@@ -168,9 +170,9 @@ enum Pages {
     static func document(title: String, body: String, _ c: Context, live: Bool) -> String {
         var s = "<!DOCTYPE html>\n<html lang=\"en\" data-tz=\"\(c.zone.offsetMinutes(at: c.now))\" data-zone=\"\(HTML.escape(c.zoneCookie))\" data-live=\"\(live ? 1 : 0)\"><head><meta charset=\"utf-8\">"
         s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>\(HTML.escape(title))</title>"
-        s += "<link rel=\"icon\" href=\"data:,\"><style>\(css)</style></head>\n<body>\n"
+        s += "<link rel=\"icon\" href=\"data:,\"><style nonce=\"\(c.nonce)\">\(css)</style></head>\n<body>\n"
         s += body
-        s += "<script>\(script)</script>\n</body></html>\n"
+        s += "<script nonce=\"\(c.nonce)\">\(script)</script>\n</body></html>\n"
         return s
     }
 

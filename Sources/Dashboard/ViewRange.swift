@@ -25,8 +25,10 @@ public struct ViewRange: Sendable, Equatable {
     static let widths = ["1m", "2m", "5m", "10m", "15m", "30m", "1h", "2h", "3h", "6h", "12h", "1d"]
     /// A custom range is drawn at the finest width giving at most this many buckets.
     static let maxBuckets: Int64 = 400
-    /// Ten years: beyond that a typo is likelier than a question.
-    static let maxSpan: Int64 = 3660 * 86_400_000
+    /// Days a custom range may span: a year and a day, so a whole leap year fits. Longer
+    /// ranges read every file of those years for one request; `opensensor query` answers them.
+    public static let maxDays: Int64 = 366
+    static let maxSpan: Int64 = maxDays * 86_400_000
 
     /// The range a page's parameters ask for. `range` defaults to `24h`; `custom` needs
     /// `from` and `to`, each ISO-8601 UTC (`2026-06-01T12:00:00Z`), a day (`2026-06-01`) or a
@@ -50,7 +52,9 @@ public struct ViewRange: Sendable, Equatable {
             throw .badRequest("to: expected 2026-06-01T12:00:00Z, 2026-06-01 or 2026-06-01T12:00 (local time), got '\(to)'")
         }
         guard end > start else { throw .badRequest("to (\(to)) must be after from (\(from))") }
-        guard end - start <= maxSpan else { throw .badRequest("the range is longer than 3660 days") }
+        guard end - start <= maxSpan else {
+            throw .badRequest("from, to: the range spans \((end - start + 86_399_999) / 86_400_000) days; a custom range may span at most \(maxDays) days (use 'opensensor query' for longer ones)")
+        }
         let every = widths.lazy.compactMap(BucketWidth.init(parsing:)).first {
             (end - start + $0.millis - 1) / $0.millis <= maxBuckets
         } ?? .day

@@ -45,6 +45,9 @@ import Lake
         #expect(message("custom", "2026-06-01", nil).hasPrefix("to:"))
         #expect(message("custom", "2026-06-01", "June 2").hasPrefix("to: expected"))
         #expect(message("custom", "2026-06-02", "2026-06-01").contains("must be after"))
-        #expect(message("custom", "2000-01-01", "2026-06-01").contains("longer than 3660 days"))
+        #expect(message("custom", "2000-01-01", "2026-06-01").contains("at most 366 days"))
+        // A leap year and a day is the most; one more day is refused, naming the span.
+        #expect(message("custom", "2028-01-01", "2029-01-01") == "no error")
+        #expect(message("custom", "2028-01-01", "2029-01-02").contains("spans 367 days; a custom range may span at most 366 days"))
     }
 }
