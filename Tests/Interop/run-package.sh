@@ -3,8 +3,8 @@
 # list, completions, man page and changelog are checked here, Debian's lintian finds no error,
 # and it is installed with dpkg into a clean bookworm root file system (debootstrap minbase, no
 # Swift toolchain), where the program runs a simulated day, queries it and inspects a batch, its
-# man page and bash completion load, and `dpkg -r` removes the program and leaves the data, the
-# .env and a service unit alone.
+# man page loads, bash, zsh and fish complete with its scripts, and `dpkg -r` removes the program
+# and leaves the data, the .env and a service unit alone.
 #
 # The root is made once and kept outside the clone (Tests/Interop/package/bookworm-root.sh);
 # each run installs into a throwaway overlay of it (or a copy, where overlayfs is refused).
@@ -243,6 +243,14 @@ complete_words() {
 }
 check "bash completes 'opensensor si' to simulate" grep -qx simulate <<<"$(complete_words 'opensensor si')"
 check "bash completes 'opensensor query --fo' to --format" grep -qx -- --format <<<"$(complete_words 'opensensor query --fo')"
+# zsh finds the completion in its vendor folder (compinit registers it); fish completes with it.
+check "zsh parses _opensensor and compinit registers it for opensensor" \
+    test "$(inroot zsh -fc 'zsh -n /usr/share/zsh/vendor-completions/_opensensor && autoload -Uz compinit &&
+        compinit -u -d /tmp/zcompdump && print -r -- ${_comps[opensensor]}' 2>&1)" = _opensensor
+check "fish completes 'opensensor si' to simulate" \
+    grep -q "^simulate"$'\t' <<<"$(inroot fish -c 'complete -C"opensensor si"' 2>&1)"
+check "fish completes 'opensensor query --fo' to --format" \
+    grep -q "^--format"$'\t' <<<"$(inroot fish -c 'complete -C"opensensor query --fo"' 2>&1)"
 
 # A station as `opensensor setup` and `service setup` leave one: .env, data, and a unit.
 station=/srv/station

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Prints the path of a minimal Debian bookworm root file system (debootstrap --variant=minbase,
-# plus man-db and bash-completion so a package's man page and completions can be tried), making
-# it first when it is missing or broken. It lives outside any clone,
-# /var/cache/opensensor-test/bookworm-root (OPENSENSOR_DEB_ROOT_CACHE picks another folder), so
-# every clone and CI reuse it: a debootstrap costs minutes, a check of the cache a moment.
+# plus man-db, bash-completion, zsh and fish so a package's man page and completions can be
+# tried), making it first when it is missing, broken or made of other packages. It lives outside
+# any clone, /var/cache/opensensor-test/bookworm-root (OPENSENSOR_DEB_ROOT_CACHE picks another
+# folder), so every clone and CI reuse it: a debootstrap costs minutes, a check a moment.
 #
 # It is built into a temporary folder beside the cache and renamed into place only when complete,
 # so an interrupted debootstrap never leaves a half root where the next run would trust it. A lock
@@ -13,7 +13,7 @@ say() { printf 'bookworm-root: %s\n' "$*" >&2; }
 die() { printf 'bookworm-root: FAILED: %s\n' "$*" >&2; exit 1; }
 
 suite=bookworm
-packages=man-db,bash-completion
+packages=man-db,bash-completion,zsh,fish
 cache=${OPENSENSOR_DEB_ROOT_CACHE:-/var/cache/opensensor-test}
 root=$cache/$suite-root
 # The stamp names what the root was made of; a root made otherwise is made again.
@@ -51,8 +51,8 @@ stamp="suite=$suite arch=$arch variant=minbase include=$packages"
 
 healthy() {
     [[ -f $root/.opensensor-root && $(cat "$root/.opensensor-root") == "$stamp" ]] || return 1
-    chroot "$root" /usr/bin/dpkg-query -W -f='${Status}\n' man-db bash-completion 2>/dev/null \
-        | grep -c '^install ok installed$' | grep -qx 2 || return 1
+    chroot "$root" /usr/bin/dpkg-query -W -f='${Status}\n' ${packages//,/ } 2>/dev/null \
+        | grep -c '^install ok installed$' | grep -qx "$(tr ',' '\n' <<<"$packages" | wc -l)" || return 1
     [[ -x $root/usr/bin/man && -r $root/usr/share/bash-completion/bash_completion ]]
 }
 
