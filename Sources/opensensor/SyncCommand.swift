@@ -81,7 +81,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Show what would be uploaded; make no request and change nothing.")
     var dryRun = false
 
-    @Flag(help: "List the bucket and reconcile the ledger with it: upload what is missing, report objects that differ.")
+    @Flag(help: "List the bucket and reconcile the ledger with it: upload what is missing; report and record objects that differ (retention then keeps those files).")
     var verify = false
 
     @Flag(help: "Sensor data only, not health data.")

@@ -2,7 +2,8 @@
 // overwriting a different remote object (DESIGN.md §5).
 //
 // Finding new files costs one stat per day folder: a folder whose mtime is the one the ledger
-// recorded when it was last settled holds nothing new and is not listed; no file is re-read or
+// recorded when it was last settled holds nothing new and is not listed; in a listed folder the
+// files already recorded are only stat'ed (to notice one rewritten since), never re-read or
 // re-hashed. Only paths that follow the lake layout are uploaded, and only complete Parquet files
 // (magic at both ends): a file still being copied in is left for the next sync. A folder
 // modified less than `settleMillis` ago is listed again next time (file system timestamps are
