@@ -155,6 +155,9 @@ mkdir -p "$WORK/sync-moto" "$WORK/sync-swift"
 mkdir -p "$WORK/safety-moto"
 "$PY" "$HERE/s3/check_safety.py" "$BIN" "$WORK/safety-moto" "http://127.0.0.1:$MOTO_PORT" "http://127.0.0.1:$XP" \
     "$WORK/strip-proxy.json" test test "$SYNC_BUCKET" moto || die "sync safety against moto_server"
+mkdir -p "$WORK/safety-swift"
+"$PY" "$HERE/s3/check_safety.py" "$BIN" "$WORK/safety-swift" "$SWIFT" - - test:tester testing "$SYNC_BUCKET" swift \
+    || die "sync safety against OpenStack Swift"
 "$DVENV/bin/python" - "$SWIFT_PORT" "$SYNC_BUCKET" "$WORK/sync-swift/lake" <<'PYEOF' || die "DuckDB httpfs could not read the synced lake"
 import glob, os, sys
 import duckdb, duckdb_extension_httpfs
