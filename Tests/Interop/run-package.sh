@@ -8,7 +8,7 @@
 #
 # The root is made once and kept outside the clone (Tests/Interop/package/bookworm-root.sh);
 # each run installs into a throwaway overlay of it (or a copy, where overlayfs is refused).
-# Needs root: debootstrap, mount and chroot.
+# The install half needs root (debootstrap, mount, chroot); without it the test fails saying so.
 #
 # No `set -e`: every check is counted and the run goes on; what later checks cannot do without
 # aborts explicitly.
@@ -34,8 +34,6 @@ finish() {
 abort() { fail "$*"; finish; }
 seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-[[ $(id -u) == 0 ]] || abort "this test needs root (debootstrap, mount, chroot): run scripts/test as root"
-
 # --- What the test needs, from Debian ------------------------------------------------------
 need=()
 for tool in debootstrap:debootstrap lintian:lintian dpkg-shlibdeps:dpkg-dev dpkg-parsechangelog:dpkg-dev \
@@ -43,6 +41,7 @@ for tool in debootstrap:debootstrap lintian:lintian dpkg-shlibdeps:dpkg-dev dpkg
     command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
 done
 if ((${#need[@]})); then
+    [[ $(id -u) == 0 ]] || abort "missing Debian packages: ${need[*]} (run: sudo apt-get install ${need[*]})"
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
         || abort "apt-get install ${need[*]}"
@@ -182,6 +181,8 @@ check "lintian finds no error ($(grep -c '^E:' "$work/lintian.log" || true) erro
     test "$lintian_rc" = 0 -a -z "$(grep '^E:' "$work/lintian.log" || true)"
 
 # --- A clean Debian root ------------------------------------------------------------------
+# Everything above runs as any user; making a root, mounting and chroot need root.
+[[ $(id -u) == 0 ]] || abort "installing into a clean Debian root needs root (debootstrap, mount, chroot): run scripts/test as root"
 t=$(date +%s.%N)
 base=$("$here/package/bookworm-root.sh") || abort "the cached Debian root (Tests/Interop/package/bookworm-root.sh)"
 root_s=$(seconds_since "$t")
