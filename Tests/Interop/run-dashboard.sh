@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `opensensor dashboard` over HTTP and in headless Chromium (issue 7): routes and their errors,
+# `opensensor dashboard` over HTTP and in headless Chromium: routes and their errors, hardening
+# (Host refusal, nosniff and CSP headers, the range cap, memory under 300 concurrent requests,
+# the idle timeout),
 # the series API byte for byte against `opensensor query`, the latest API against pyarrow, the
 # charts' points and gaps, time zones, phone and desktop layouts, screenshots, and a batch added
 # while the server runs. See dashboard/check_dashboard.py for the lakes and every check.
@@ -62,4 +64,4 @@ for _ in $(seq 300); do
 done
 [[ -n $url ]] || die "opensensor dashboard did not print its address within 30 s"
 say "serving at $url (pid $pid)"
-"$PY" "$CHECK" check "$BIN" "$WORK" "$url"
+DASHBOARD_PID=$pid "$PY" "$CHECK" check "$BIN" "$WORK" "$url"

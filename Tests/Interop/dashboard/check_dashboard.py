@@ -1,4 +1,4 @@
-"""`opensensor dashboard` over HTTP and in a real browser (issue 7).
+"""`opensensor dashboard` over HTTP and in a real browser.
 
 Two phases, so that run-dashboard.sh owns the server process (started and stopped by PID):
 
@@ -254,6 +254,105 @@ class Checker:
 
     def query(self, *args):
         return run(self.bin, "query", *args, cwd=self.work)
+
+    # --- Hardening ----------------------------------------------------------------------------
+
+    def hardening(self):
+        """A page elsewhere must not read the data through DNS rebinding (Host), sniff or frame
+        it (headers), or exhaust the server (range cap, bounded reads, idle timeout)."""
+        import socket, threading
+        u = self.url
+        port = urllib.parse.urlsplit(u).port
+        # A silent connection is closed by the server after its idle timeout (30 s); timed
+        # alongside the other checks.
+        idle = {}
+        def silent():
+            t = time.time()
+            with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+                try:
+                    idle["data"] = sock.recv(1)
+                except OSError as e:
+                    idle["data"] = repr(e)
+            idle["seconds"] = time.time() - t
+        waiter = threading.Thread(target=silent)
+        waiter.start()
+
+        status, _, body = get(u + "/api/stations", {"Host": f"rebind.attacker.example:{port}"})
+        text = body.decode(errors="replace")
+        check(status == 421 and "rebind.attacker.example" in text and "--allow-host" in text and A not in text,
+              f"Host: rebind.attacker.example: {status} {text[:200]!r}, expected 421 naming the host and --allow-host")
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", "LOCALHOST"):
+            status, _, _ = get(u + "/api/stations", {"Host": host})
+            check(status == 200, f"Host: {host}: {status}, expected 200")
+
+        for path in ("/", f"/stations/{A}?range=24h", "/api/stations", f"/api/stations/{A}/series?chart=pm&format=csv",
+                     "/no/such/page", f"/stations/{A}?range=2h"):
+            req = urllib.request.Request(u + path)
+            try:
+                r = urllib.request.urlopen(req, timeout=120)
+            except urllib.error.HTTPError as e:
+                r = e
+            with r:
+                page = r.read().decode(errors="replace")
+                nosniff, csp = r.headers.get("X-Content-Type-Options"), r.headers.get("Content-Security-Policy") or ""
+            check(nosniff == "nosniff", f"GET {path}: X-Content-Type-Options {nosniff!r}, expected nosniff")
+            check(csp.startswith("default-src 'none'") and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp,
+                  f"GET {path}: Content-Security-Policy {csp!r}")
+            if page.startswith("<!DOCTYPE html>"):
+                m = re.search(r"script-src 'nonce-([0-9a-f]{32})'", csp)
+                check(m is not None and f'<script nonce="{m.group(1)}">' in page and f'<style nonce="{m.group(1)}">' in page,
+                      f"GET {path}: the page's script and style do not carry the policy's nonce ({csp!r})")
+
+        t0 = self.meta["t0"]
+        to = iso(t0)[:10]
+        year_ago = datetime.fromtimestamp(t0 / 1000, timezone.utc).date() - timedelta(days=366)
+        status, _, body = get(u + f"/api/stations/{A}/series?chart=pm&range=custom&from={year_ago}&to={to}&format=csv")
+        check(status == 200, f"a 366-day custom range: {status} {body[:200]!r}, expected 200")
+        status, _, body = get(u + f"/api/stations/{A}/series?chart=pm&range=custom&from={year_ago - timedelta(days=1)}&to={to}")
+        check(status == 400 and b"at most 366 days" in body, f"a 367-day custom range: {status} {body[:200]!r}, expected 400")
+        status, _, body = get(u + f"/api/stations/{A}/series?chart=pm&range=custom&from=2016-01-01&to={to}")
+        check(status == 400 and b"at most 366 days" in body, f"a ten-year custom range: {status} {body[:200]!r}, expected 400")
+
+        # 300 one-day requests with their columns in different orders, 24 at a time (within the
+        # 2 running + 32 waiting the server allows): the cache keys do not depend on the order
+        # and only two reads run at once, so memory stays put (before: 24 → 91 MB).
+        pid = os.environ.get("DASHBOARD_PID")
+        def rss():
+            with open(f"/proc/{pid}/status") as f:
+                return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024
+        import itertools
+        from concurrent.futures import ThreadPoolExecutor
+        cols = ["temperature", "humidity", "pressure", "pm25", "pm10", "lux"]
+        orders = list(itertools.islice(itertools.permutations(cols), 300))
+        day = datetime.fromtimestamp(t0 / 1000, timezone.utc).date() - timedelta(days=3)
+        before = rss() if pid else 0
+        peak = before
+        def one(order):
+            return get(u + f"/api/stations/{A}/series?columns={','.join(order)}&range=custom&from={day}&to={day + timedelta(days=1)}&format=csv")[0]
+        with ThreadPoolExecutor(24) as pool:
+            futures = [pool.submit(one, o) for o in orders]
+            while not all(f.done() for f in futures):
+                if pid:
+                    peak = max(peak, rss())
+                time.sleep(0.05)
+            codes = [f.result() for f in futures]
+        after = rss() if pid else 0
+        check(all(c == 200 for c in codes), f"300 reordered one-day requests: answers {sorted(set(codes))}, expected 200")
+        print(f"check_dashboard: 300 reordered one-day requests, 24 at a time: {codes.count(200)} answered, "
+              f"{codes.count(503)} busy; RSS {before:.0f} MB before, peak {peak:.0f} MB, {after:.0f} MB after")
+        if pid:
+            check(peak - before < 40, f"300 reordered one-day requests: RSS grew {peak - before:.0f} MB (from {before:.0f} to {peak:.0f})")
+
+        # A burst beyond the waiting room is refused at once, not queued without end.
+        with ThreadPoolExecutor(80) as pool:
+            burst = list(pool.map(one, orders[:160]))
+        check(set(burst) <= {200, 503} and 200 in burst, f"a burst of 160 requests, 80 at a time: answers {sorted(set(burst))}")
+        print(f"check_dashboard: a burst of 160 requests, 80 at a time: {burst.count(200)} answered, {burst.count(503)} refused busy (503)")
+
+        waiter.join(120)
+        check(idle.get("data") == b"" and 20 <= idle.get("seconds", 0) <= 90,
+              f"a silent connection: closed after {idle.get('seconds', 0):.0f} s with {idle.get('data')!r}, expected the ~30 s idle timeout")
+        print(f"check_dashboard: a silent connection was closed after {idle.get('seconds', 0):.1f} s")
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -654,7 +753,7 @@ def main():
         return
     c = Checker(bin_, work, sys.argv[4])
     c.artifacts = os.environ.get("OPENSENSOR_ARTIFACTS") or "/tmp/opensensor-dashboard-artifacts"
-    steps = [("HTTP routes and errors", c.http_routes), ("series API = opensensor query", c.series_equal_query),
+    steps = [("HTTP routes and errors", c.http_routes), ("hardening", c.hardening), ("series API = opensensor query", c.series_equal_query),
              ("latest API = pyarrow", c.latest_equal_pyarrow), ("browser", c.browser), ("live update", c.live)]
     only = os.environ.get("DASHBOARD_CHECKS")  # e.g. "browser,live" while developing
     for name, step in steps:
