@@ -354,6 +354,27 @@ class Checker:
               f"a silent connection: closed after {idle.get('seconds', 0):.0f} s with {idle.get('data')!r}, expected the ~30 s idle timeout")
         print(f"check_dashboard: a silent connection was closed after {idle.get('seconds', 0):.1f} s")
 
+        # At most 64 connections: with 64 open, the next one is not served until one closes.
+        held = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(64)]
+        time.sleep(0.5)
+        probe = socket.create_connection(("127.0.0.1", port), timeout=3)
+        probe.sendall(f"GET /api/stations HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n".encode())
+        try:
+            early = probe.recv(64)
+        except socket.timeout:
+            early = None
+        for sock in held[:8]:
+            sock.close()
+        probe.settimeout(20)
+        try:
+            late = probe.recv(64)
+        except socket.timeout:
+            late = b""
+        for sock in held[8:] + [probe]:
+            sock.close()
+        check(early is None and late.startswith(b"HTTP/1.1 200"),
+              f"65 connections: the 65th answered {early!r} while 64 were open (expected nothing), then {late!r} (expected 200)")
+
     # --- HTTP ---------------------------------------------------------------------------------
 
     def http_routes(self):
