@@ -369,11 +369,10 @@ struct Guard: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard hosts.allows(request.head.authority) else {
             let host = request.head.authority ?? ""
-            var reply = Reply(
+            let reply = Reply(
                 status: 421, type: "text/plain; charset=utf-8",
                 body: "host '\(host)' is not served here: this dashboard answers to \(hosts.described). "
                     + "To reach it by that name, start it with --allow-host \(HostPolicy.hostPart(host)).\n")
-            reply.nonce = nil
             return Self.secured(reply.response(gzip: false))
         }
         do {
