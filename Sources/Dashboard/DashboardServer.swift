@@ -32,20 +32,22 @@ public struct Dashboard: Sendable {
     public let hosts: HostPolicy
     /// Lake reads at once, and how many more may wait.
     public let limiter: ReadLimiter
+    /// Connections open at once; more wait in the kernel's backlog until one closes.
+    public let maxConnections: Int
+    /// Seconds a silent connection is kept open (a browser reopens one when it needs it).
+    public let idleTimeoutSeconds: Int64
 
     public init(view: LakeView, zones: ZoneDatabase = ZoneDatabase(), hosts: HostPolicy = .loopbackOnly,
-                limiter: ReadLimiter = ReadLimiter(slots: 2, maxWaiting: 32), now: @escaping @Sendable () -> Int64) {
+                limiter: ReadLimiter = ReadLimiter(slots: 2, maxWaiting: 32), maxConnections: Int = 64,
+                idleTimeoutSeconds: Int64 = 30, now: @escaping @Sendable () -> Int64) {
         self.view = view
         self.zones = zones
         self.hosts = hosts
         self.limiter = limiter
+        self.maxConnections = maxConnections
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.now = now
     }
-
-    /// Connections open at once; more wait in the kernel's backlog until one closes.
-    public static let maxConnections = 64
-    /// Seconds a silent connection is kept open (a browser reopens one when it needs it).
-    public static let idleTimeoutSeconds: Int64 = 30
 
     /// The router with every route; the same one serves the command and the tests.
     public func router() -> Router<BasicRequestContext> {
@@ -137,19 +139,24 @@ public struct Dashboard: Sendable {
     /// Serves on `host:port` until SIGTERM or SIGINT; `onListening` hears the bound port
     /// (useful with port 0).
     public func run(host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let app = Application(
+        try await application(host: host, port: port, logger: logger, onListening: onListening).runService()
+    }
+
+    /// The server `run` runs: the router with the connection limit and idle timeout.
+    func application(host: String, port: Int, logger: Logger = Logger(label: "opensensor"),
+                     onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
             router: router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(Self.idleTimeoutSeconds))),
+            server: .http1(configuration: .init(idleTimeout: .seconds(idleTimeoutSeconds))),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "opensensor",
-                availableConnectionsDelegate: MaximumAvailableConnections(Self.maxConnections, logger: logger)),
+                availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),
             onServerRunning: { channel in
                 onListening(channel.localAddress?.port ?? port)
                 // On a thread of its own: it blocks on file reads for a while.
                 DispatchQueue.global(qos: .background).async { self.warmUp(logger: logger) }
             },
             logger: logger)
-        try await app.runService()
     }
 
     /// Reads the whole days of every station's 7- and 30-day pages into the cache, so the

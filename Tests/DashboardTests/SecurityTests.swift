@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
@@ -200,4 +203,88 @@ import Lake
         #expect(peak.state.withLock { $0.max } <= 3)
         #expect(limiter.running == 0)
     }
+
+    @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {
+        let lake = try lake()
+        let d = Dashboard(view: LakeView(dataRoot: lake.data, healthRoot: nil), idleTimeoutSeconds: 1, now: { june1 })
+        let app = d.application(host: "127.0.0.1", port: 0)
+        try await app.test(.live) { client in
+            let silent = try RawConnection(port: client.port!)
+            let started = ContinuousClock.now
+            let (bytes, closed) = silent.read(seconds: 20)
+            let elapsed = ContinuousClock.now - started
+            #expect(closed && bytes.isEmpty, "still open after \(elapsed)")
+            #expect(elapsed >= .milliseconds(500) && elapsed < .seconds(15), "\(elapsed)")
+        }
+        _ = lake
+    }
+
+    @Test func beyondTheConnectionLimitTheNextIsServedOnlyWhenOneCloses() async throws {
+        let lake = try lake()
+        let d = Dashboard(view: LakeView(dataRoot: lake.data, healthRoot: nil), maxConnections: 3, now: { june1 })
+        // The server as the command runs it (the live test framework drops the connection
+        // limit from the configuration), stopped by cancelling its task.
+        let (ports, listening) = AsyncStream<Int>.makeStream()
+        let app = d.application(host: "127.0.0.1", port: 0, onListening: { listening.yield($0) })
+        let server = Task { try await app.runService() }
+        var heard = ports.makeAsyncIterator()
+        let port = try #require(await heard.next())
+        let held = try (0..<3).map { _ in try RawConnection(port: port) }
+        try await Task.sleep(for: .milliseconds(300))
+        let probe = try RawConnection(port: port)
+        probe.send("GET /api/stations HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        let early = probe.read(seconds: 1.5)
+        #expect(early.bytes.isEmpty && !early.closed, "answered while 3 connections were open")
+        for c in held { c.close() }
+        let late = probe.read(seconds: 15)
+        #expect(String(decoding: late.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        server.cancel()
+        _ = try? await server.value
+        _ = lake
+    }
+}
+
+/// A plain TCP connection to 127.0.0.1, for what an HTTP client hides: silence, and
+/// connections that are not served.
+final class RawConnection: @unchecked Sendable {
+    private(set) var fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, result == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// What arrives within `seconds`, and whether the server closed the connection.
+    func read(seconds: Double) -> (bytes: [UInt8], closed: Bool) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var out: [UInt8] = []
+        while ContinuousClock.now < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 50) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { return (out, true) }
+            out += buffer[0..<n]
+        }
+        return (out, false)
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
 }
