@@ -260,9 +260,12 @@ struct Wizard {
             value = flag
         } else if interactive {
             while true {
-                let shown = secret && !current.isEmpty ? (ConfigKey.named(key)?.mask(current) ?? "****") : current
+                // What the key's mask shows (a secret as ****, an endpoint without user:password@);
+                // Enter, or typing back what was shown, keeps the stored value.
+                let masked = ConfigKey.named(key)?.mask(current) ?? current
+                let shown = secret && !current.isEmpty && masked == current ? "****" : masked
                 let typed = try ask(question, default: shown, hidden: secret)
-                value = typed.isEmpty || (secret && typed == shown) ? current : typed
+                value = typed.isEmpty || (typed == shown && shown != current) ? current : typed
                 if !(required && value.isEmpty) {
                     if let descriptor = ConfigKey.named(key), !value.isEmpty, (try? descriptor.parse(value)) == nil {
                         print("  \(descriptor.name) allows \(descriptor.allowed)")
