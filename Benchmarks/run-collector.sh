@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The collector's cost (DESIGN.md §7): peak RSS and CPU of `start --simulate --speed` over a
+# The collector's cost (docs/ARCHITECTURE.md §7): peak RSS and CPU of `start --simulate --speed` over a
 # simulated hour (journal fsync per reading, health once a minute, 4 batches), and CPU of
 # `simulate` for an hour and a day (virtual clock, no sleeping), next to the Python
-# collector's figures measured for DESIGN.md (RSS 93-111 MiB, 44.6 ms CPU per simulated hour).
+# collector's figures in docs/ARCHITECTURE.md §7 (RSS 93-111 MiB, 44.6 ms CPU per simulated hour).
 #
 #   Benchmarks/run-collector.sh [SPEED]
 set -euo pipefail
@@ -21,7 +21,7 @@ measure() {  # label, command...: prints CPU (user+sys) ms and peak RSS MiB
     printf '%-44s %9.0f ms CPU %8.1f MiB peak RSS\n' "$label" "$(echo "($u+$s)*1000" | bc -l)" "$(echo "$m/1024" | bc -l)"
 }
 measure "start --simulate --speed $speed, 1 h" "$bin" start --simulate --speed "$speed" --start 2025-06-01T00:00:00Z --stop-after 1h
-# With sync on (DESIGN.md §7 "RSS while collecting (sync on)"): moto_server from the peers venv
+# With sync on (docs/ARCHITECTURE.md §7 "RSS while collecting (sync on)"): moto_server from the peers venv
 # on loopback receives the batches at start, every 15 virtual minutes and at shutdown.
 py=$OLDPWD/.venv/bin/python
 if [[ -x $OLDPWD/.venv/bin/moto_server ]]; then
@@ -49,5 +49,5 @@ fi
 measure "simulate, 1 h (720 readings, 4 batches)" "$bin" simulate --output sim-h --from 2025-06-01T00:00:00Z --to 2025-06-01T01:00:00Z
 measure "simulate, 1 day (17,280 readings, 96 batches)" "$bin" simulate --output sim-d --from 2025-06-01T00:00:00Z --days 1
 measure "simulate, 30 days" "$bin" simulate --output sim-m --from 2025-06-01T00:00:00Z --days 30
-echo "Python collector (DESIGN.md §7): 93-111 MiB RSS while collecting; 44.6 ms CPU per simulated hour"
+echo "Python collector (docs/ARCHITECTURE.md §7): 93-111 MiB RSS while collecting; 44.6 ms CPU per simulated hour"
 echo "(CPU here has the 10 ms resolution of /usr/bin/time; the batch encode+write alone is in run-parquet.sh)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `opensensor dashboard` over one simulated station-year ending now (35,040 files): wall time of
 # each preset page and of the 30-day series API, the server's peak RSS, and DuckDB answering the
-# same 30-day question in the same run (issue 7). The lake is simulated once and kept in LAKE;
+# same 30-day question in the same run. The lake is simulated once and kept in LAKE;
 # later runs only add the readings since the last run, so the presets stay on "now".
 #
 #   Benchmarks/run-dashboard.sh [RUNS]   LAKE=dir (default /tmp/opensensor-bench-dashboard-lake),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Parquet writer benchmark: bytes and CPU time of one batch file, ours against pyarrow written
-# the Python collector's way, same data, same run; printed as ratios (DESIGN.md §7 targets).
+# the Python collector's way, same data, same run; printed as ratios (docs/ARCHITECTURE.md §7 targets).
 #
 #   Benchmarks/run-parquet.sh [ITERATIONS]      (needs the venv scripts/test creates)
 set -euo pipefail

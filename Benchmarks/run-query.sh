@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `opensensor query --every 1h` over one simulated station-year against DuckDB (Python, the
 # same question over the same files): wall time and peak RSS, median of RUNS runs each, same
-# machine, same run (issue 6 item 6). The lake is simulated once and kept in LAKE.
+# machine, same run. The lake is simulated once and kept in LAKE.
 #
 #   Benchmarks/run-query.sh [RUNS]   LAKE=dir (default /tmp/opensensor-bench-query-lake),
 #                                    OPENSENSOR_BIN=binary (default: build it), PEERS_PYTHON=python

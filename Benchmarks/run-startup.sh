@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `opensensor --version`: wall time and peak RSS, ours against the Python collector
-# (opensensor-enviroplus 0.5.9 in a venv of its own), same machine, same run (DESIGN.md §7).
+# (opensensor-enviroplus 0.5.9 in a venv of its own), same machine, same run (docs/ARCHITECTURE.md §7).
 #
 #   Benchmarks/run-startup.sh [RUNS]
 set -euo pipefail

@@ -2,7 +2,7 @@
 # What a sync costs as history grows: requests and wall time of `opensensor sync` with nothing
 # new and with 4 new files (one more hour of batches), after 1, 30 and 365 simulated days of
 # one station, against moto_server on 127.0.0.1. The Python collector's figures are those of
-# DESIGN.md §7 (it LISTs the whole prefix and hashes every local file on each sync).
+# docs/ARCHITECTURE.md §7 (it LISTs the whole prefix and hashes every local file on each sync).
 #
 # Then the requests of an incremental sync of one new day (96 files in one new day folder) on
 # OpenStack Swift (its S3 API answers 501 to If-None-Match) and on moto_server (honours it),
@@ -77,7 +77,7 @@ EOF
     t2=$(ms); r4=$("$BIN" sync --env-file "$WORK/$days.env" | requests); t3=$(ms)
     printf '%-6s %8s | %-26s | %-26s\n' "$days" "$files" "$r0, $((t1 - t0)) ms" "$r4, $((t3 - t2)) ms"
 done
-printf '\nPython collector (DESIGN.md §7), a year of files, nothing new: 36 LIST pages + MD5 of ~35k local files.\n'
+printf '\nPython collector (docs/ARCHITECTURE.md §7), a year of files, nothing new: 36 LIST pages + MD5 of ~35k local files.\n'
 printf 'Wall times include process start and reading the configuration; moto_server on loopback.\n'
 
 # --- One new day on a store with and without create-only puts ----------------------------------

@@ -1,7 +1,7 @@
 // SHA-256 (FIPS 180-4), HMAC-SHA256 (RFC 2104) and MD5 (RFC 1321) in plain Swift.
 //
 // Why not a crypto library: linking one put a second BoringSSL and its Swift wrapper into the
-// binary, and the size alone cost several MiB of resident memory at start (DESIGN.md §7). SigV4
+// binary, and the size alone cost several MiB of resident memory at start (docs/ARCHITECTURE.md §7). SigV4
 // needs only these three digests, none of them over secrets that need constant-time code beyond
 // what a straight-line hash already is.
 

@@ -1,5 +1,5 @@
 // What a station page shows: the charts, their columns and units, and the big numbers at the top.
-// Units follow the collector's columns (DESIGN.md §2): gas resistances in kΩ (the Python
+// Units follow the collector's columns (docs/ARCHITECTURE.md §2): gas resistances in kΩ (the Python
 // collector divides the Pimoroni ohms by 1000), particle counts per 0.1 L of air (PMS5003
 // datasheet, "number of particles beyond N µm in 0.1 L of air").
 

@@ -2,7 +2,7 @@
 // batch file, found by walking down the largest year, month and day partitions. This is what a
 // dashboard asks on every page, so it costs a few directory reads however long the history is.
 
-/// Cheap lookups in the Hive layout of DESIGN.md §2.
+/// Cheap lookups in the Hive layout of docs/ARCHITECTURE.md §2.
 public enum LakeIndex {
     /// The station ids under `root` (its `station=<id>` folders), sorted; empty when `root`
     /// cannot be read.

@@ -1,4 +1,4 @@
-// The Hive layout both the writer and the readers share (DESIGN.md §2):
+// The Hive layout both the writer and the readers share (docs/ARCHITECTURE.md §2):
 //
 //   station=<uuid>/year=YYYY/month=MM/day=DD/data_HHMM.parquet
 //

@@ -1,4 +1,4 @@
-// The two schemas of the compatibility contract (DESIGN.md §2), column for column in the
+// The two schemas of the compatibility contract (docs/ARCHITECTURE.md §2), column for column in the
 // Python collector's order. Every column is optional and always present: an absent or
 // failing sensor gives nulls, never a missing column.
 

@@ -193,7 +193,7 @@ public struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStr
     }
 
     /// Derives endpoint, addressing and region from the user's settings the way the Python
-    /// collector does (DESIGN.md §2): wasabi `https://s3.{region}.wasabisys.com`, backblaze
+    /// collector does (docs/ARCHITECTURE.md §2): wasabi `https://s3.{region}.wasabisys.com`, backblaze
     /// `https://s3.{region}.backblazeb2.com`, hetzner `https://{region}.your-objectstorage.com`,
     /// gcs `https://storage.googleapis.com` (HMAC keys), sourcecoop `https://data.source.coop`
     /// (Source Cooperative's data proxy), s3 `https://s3.{region}.amazonaws.com`; r2 and minio

@@ -1,5 +1,5 @@
-// CPU-heat compensation of the BME280's temperature and humidity (DESIGN.md §6; the facts in
-// specs/enviroplus-hardware.md §7). The BME280 sits next to the Pi's CPU, which warms it:
+// CPU-heat compensation of the BME280's temperature and humidity (docs/ARCHITECTURE.md §6; the facts in
+// docs/enviroplus-hardware.md §7). The BME280 sits next to the Pi's CPU, which warms it:
 //
 //   T_comp   = T_raw − (avg_cpu − T_raw) / factor          (factor 2.25 by default)
 //   dewpoint = T_raw − (100 − RH_raw) / 5

@@ -1,6 +1,6 @@
 // The few whole-file operations the Station target needs, on plain POSIX calls: reading a file
 // (the journal, a `.env` file, small kernel files) and replacing a `.env` file atomically
-// (temporary file, fsync, rename, fsync of the folder — DESIGN.md §4's rule for batch files
+// (temporary file, fsync, rename, fsync of the folder — docs/ARCHITECTURE.md §4's rule for batch files
 // applies to credentials too).
 
 #if canImport(Glibc)

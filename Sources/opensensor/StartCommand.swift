@@ -109,7 +109,7 @@ struct StartCommand: AsyncParsableCommand {
         ])
 
         // Sync runs beside the collector, never in its way; a storage problem is logged and
-        // collection goes on (DESIGN.md §5).
+        // collection goes on (docs/ARCHITECTURE.md §5).
         var autoSync: AutoSync?
         var syncTargets: [SyncTarget] = []
         do {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The collector under kill -9 and SIGTERM, its lake read by pyarrow and DuckDB (DESIGN.md §4).
+# The collector under kill -9 and SIGTERM, its lake read by pyarrow and DuckDB (docs/ARCHITECTURE.md §4).
 set -euo pipefail
 : "${OPENSENSOR_BIN:?run through scripts/test}" "${PEERS_PYTHON:?run through scripts/test}" "${OPENSENSOR_REPO:?}"
 work=$(mktemp -d /tmp/opensensor-collector.XXXXXX)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Our Parquet, read by pyarrow, DuckDB, polars and fastparquet (DESIGN.md §2 reader contract).
+# Our Parquet, read by pyarrow, DuckDB, polars and fastparquet (docs/ARCHITECTURE.md §2 reader contract).
 set -euo pipefail
 : "${OPENSENSOR_BIN:?run through scripts/test}" "${PEERS_PYTHON:?run through scripts/test}" "${OPENSENSOR_REPO:?}"
 work=$(mktemp -d /tmp/opensensor-parquet.XXXXXX)

@@ -49,7 +49,7 @@ PYEOF
 MOTO=$(dirname "$PY")/moto_server
 [[ -x $MOTO ]] || die "moto_server is missing from the peers venv (Tests/Interop/requirements.txt lists moto[server])"
 
-# --- OpenStack Swift, single replica on loopback (specs/test-peers.md) ---------------------
+# --- OpenStack Swift, single replica on loopback (docs/test-peers.md) ---------------------
 source "$HERE/s3/swift_peer.sh"
 start_swift "$WORK/swift"
 say "OpenStack Swift at $SWIFT"

@@ -4,7 +4,7 @@ import Parquet
 
 @Suite struct SchemaTests {
     @Test func sensorSchemaIsTheContract() {
-        // DESIGN.md §2: this order, all FLOAT but the timestamp, all nullable.
+        // docs/ARCHITECTURE.md §2: this order, all FLOAT but the timestamp, all nullable.
         #expect(LakeSchemas.sensor.columns.map(\.name) == [
             "timestamp", "temperature", "raw_temperature", "pressure", "humidity", "raw_humidity", "oxidised",
             "reducing", "nh3", "lux", "proximity", "pm1", "pm25", "pm10", "particles_03um", "particles_05um",

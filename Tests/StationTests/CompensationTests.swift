@@ -3,7 +3,7 @@ import Testing
 import Station
 
 /// Every case of the `compensation` section of the Enviro+ reference vectors (the file is a
-/// copy of specs/enviroplus-vectors.json; any file of the same format works).
+/// copy of Tests/DriversTests/Fixtures/enviroplus-vectors.json; any file of the same format works).
 @Suite struct CompensationVectorTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var index: Int

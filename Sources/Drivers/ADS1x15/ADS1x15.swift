@@ -5,7 +5,7 @@ public import HAL
 ///
 /// Datasheets: TI SBAS473 (ADS1015) and SBAS444 (ADS1115), config register §8.6.3 (OS, MUX,
 /// PGA, MODE, DR, comparator). Facts and the reference driver's behaviour:
-/// `specs/enviroplus-hardware.md` §5.
+/// `docs/enviroplus-hardware.md` §5.
 ///
 /// Deviations from the Pimoroni driver (pimoroni/ads1015-python + enviroplus gas.py), and why:
 /// - Every config write is a whole 16-bit word built here (0xC183/0xD183/0xE183 per channel,

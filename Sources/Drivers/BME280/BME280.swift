@@ -4,7 +4,7 @@ public import HAL
 ///
 /// Datasheet: Bosch BST-BME280-DS002 (registers §5.3–5.4, compensation §4.2.3 and appendix
 /// §8.1, measurement time §9.1). Facts and the reference driver's behaviour:
-/// `specs/enviroplus-hardware.md` §3.
+/// `docs/enviroplus-hardware.md` §3.
 ///
 /// What this driver does like the Pimoroni driver (pimoroni/bme280-python), so values agree
 /// with the Python collector: the same set-up writes (soft reset, humidity ×16, T/P ×16, IIR

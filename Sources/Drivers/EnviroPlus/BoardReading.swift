@@ -37,7 +37,7 @@ public struct SensorFault: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// One reading of the whole board: the 19 sensor columns of DESIGN.md §2 in their order, each
+/// One reading of the whole board: the 19 sensor columns of docs/ARCHITECTURE.md §2 in their order, each
 /// nil when its sensor failed, plus the CPU temperature and the faults.
 ///
 /// Boards fill the raw values only. `temperature` and `humidity` (compensated for the heat of
@@ -78,7 +78,7 @@ public struct BoardReading: Sendable, Equatable {
         self.faults = []
     }
 
-    /// The column names of DESIGN.md §2 after `timestamp`, in order.
+    /// The column names of docs/ARCHITECTURE.md §2 after `timestamp`, in order.
     public static let columnNames = [
         "temperature", "raw_temperature", "pressure", "humidity", "raw_humidity", "oxidised", "reducing",
         "nh3", "lux", "proximity", "pm1", "pm25", "pm10", "particles_03um", "particles_05um",

@@ -2,7 +2,7 @@ public import HAL
 
 /// The Pimoroni Enviro+ board: BME280 (0x76), LTR559 (0x23) and ADS1015/ADS1115 (0x49, with
 /// the MICS6814 heater on GPIO24) on one I2C bus, and a PMS5003 on a serial port with enable
-/// on GPIO22 and reset on GPIO27 (`specs/enviroplus-hardware.md` §1).
+/// on GPIO22 and reset on GPIO27 (`docs/enviroplus-hardware.md` §1).
 ///
 /// Each sensor is set up on first use. A sensor that fails gives nil fields and a fault; it is
 /// then dropped and set up again on a later reading, after a backoff that doubles from

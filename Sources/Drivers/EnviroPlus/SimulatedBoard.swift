@@ -32,7 +32,7 @@ public struct SimulatedBoard: SensorBoard {
     public let faultProbability: Double
     /// Offset of local time from UTC, hours, for the daily cycles.
     public let utcOffsetHours: Double
-    /// The factor the collector's compensation divides by (DESIGN.md §6).
+    /// The factor the collector's compensation divides by (docs/ARCHITECTURE.md §6).
     public static let compensationFactor = 2.25
 
     /// Creates a simulated board.

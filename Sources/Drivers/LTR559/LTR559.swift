@@ -4,7 +4,7 @@ public import HAL
 ///
 /// Datasheet: LTR-559ALS-01 (register map §6, ALS_PS_STATUS §6.13, PS_DATA §6.14); lux from
 /// the channel ratio with Lite-On's appendix coefficients. Facts and the reference driver's
-/// behaviour: `specs/enviroplus-hardware.md` §4.
+/// behaviour: `docs/enviroplus-hardware.md` §4.
 ///
 /// Like the Pimoroni driver (pimoroni/ltr559-python), so values agree with the Python
 /// collector: the same set-up writes (LED 50 mA/100 %/30 kHz, 1 pulse, ALS gain 4× active, PS

@@ -5,7 +5,7 @@ public import HAL
 ///
 /// Datasheet: Plantower PMS5003 series manual (frame layout "Appendix I"; 32-byte frames in
 /// active mode, about one per second). Facts and the reference driver's behaviour:
-/// `specs/enviroplus-hardware.md` §6.
+/// `docs/enviroplus-hardware.md` §6.
 ///
 /// Like the Pimoroni driver (pimoroni/pms5003-python): active mode only, the same reset
 /// sequence (enable high, reset low, 100 ms, flush input, 100 ms, reset high), 5 s to find a

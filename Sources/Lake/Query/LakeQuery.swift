@@ -4,7 +4,7 @@
 
 public import Parquet
 
-/// Which half of a station's output a query reads (DESIGN.md §2: `data_HHMM.parquet` under the
+/// Which half of a station's output a query reads (docs/ARCHITECTURE.md §2: `data_HHMM.parquet` under the
 /// output directory, `health_HHMM.parquet` under the health directory).
 public enum LakeKind: String, Sendable, CaseIterable {
     case data, health

@@ -1,6 +1,6 @@
 // Sums of whole UTC days, kept between queries by a long-running reader (the dashboard). A day
 // folder's entry is valid while the folder holds the same files: batch files are renamed into
-// place whole and a name is never reused (DESIGN.md §2, §4), so the same names mean the same
+// place whole and a name is never reused (docs/ARCHITECTURE.md §2, §4), so the same names mean the same
 // data. A file added, removed (retention) or replaced by a `-1` attempt changes the names.
 
 import Synchronization

@@ -206,7 +206,7 @@ public struct QueryEngine: Sendable {
     /// the query's range, sorted by path (station, then time).
     func candidates(_ query: LakeQuery, _ result: inout QueryResult) -> [Candidate] {
         let day = BucketWidth.dayMillis
-        // A batch is filed under the UTC day of its first reading (DESIGN.md §2), so a day
+        // A batch is filed under the UTC day of its first reading (docs/ARCHITECTURE.md §2), so a day
         // partition holds nothing before its midnight. Its last readings may cross into the next
         // day (a batch is at most an hour, OPENSENSOR_BATCH_DURATION ≤ 3600 s), hence the one
         // day of slack on the lower side: the statistics prune the rest.

@@ -1,6 +1,6 @@
 // Page compression. SNAPPY is our own pure-Swift codec, GZIP is zlib (the one C library the
 // package links), ZSTD is the system's libzstd loaded at run time so that building needs no
-// headers (DESIGN.md §3).
+// headers (docs/ARCHITECTURE.md §3).
 
 import Snappy
 

@@ -1,4 +1,4 @@
-// Atomic output (DESIGN.md §4 rule 1): write to a temporary name in the same folder, fsync it,
+// Atomic output (docs/ARCHITECTURE.md §4 rule 1): write to a temporary name in the same folder, fsync it,
 // rename it over the final name, fsync the folder. Readers and a crash at any point see either
 // no file or the whole file under the final name, never a partial one.
 

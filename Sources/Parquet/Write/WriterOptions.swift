@@ -1,5 +1,5 @@
 /// How the writer lays out a file. The defaults make the smallest files the four readers of
-/// DESIGN.md §2 (pyarrow, DuckDB, polars, fastparquet) all read: per column, the smaller of
+/// docs/ARCHITECTURE.md §2 (pyarrow, DuckDB, polars, fastparquet) all read: per column, the smaller of
 /// PLAIN, RLE_DICTIONARY and (for integers and timestamps) DELTA_BINARY_PACKED; v1 data pages;
 /// no page-level statistics (column-chunk statistics carry the pruning information); never
 /// BYTE_STREAM_SPLIT, which fastparquet cannot read.

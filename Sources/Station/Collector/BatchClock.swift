@@ -1,5 +1,5 @@
 /// Clock-aligned batch boundaries: multiples of the batch duration since midnight UTC
-/// (DESIGN.md §2). A duration that does not divide a day has a short last batch that closes
+/// (docs/ARCHITECTURE.md §2). A duration that does not divide a day has a short last batch that closes
 /// at midnight, so no batch ever spans two dates.
 public struct BatchClock: Sendable, Equatable {
     public let durationMillis: Int64

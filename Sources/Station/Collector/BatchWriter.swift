@@ -1,4 +1,4 @@
-// Writing a batch as a Parquet file of the lake (DESIGN.md §2 and §4): the partition of the
+// Writing a batch as a Parquet file of the lake (docs/ARCHITECTURE.md §2 and §4): the partition of the
 // first reading, the name of the closing boundary, never an existing name, atomically.
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-// The collector's loop (DESIGN.md §1, §4): read the board on a drift-free schedule, compensate,
+// The collector's loop (docs/ARCHITECTURE.md §1, §4): read the board on a drift-free schedule, compensate,
 // journal each reading durably, and close clock-aligned batches into Parquet files.
 
 public import Drivers
@@ -22,7 +22,7 @@ public struct CollectorSettings: Sendable {
     public var journalSync: JournalSync = .every(seconds: 0)
     /// Wall times before this are a clock that is not yet set (a Pi has no RTC and boots at
     /// 1970 or at its last shutdown's time): readings taken then are held, not filed
-    /// (DESIGN.md §4.5). Any release is built after it, so no real reading is older.
+    /// (docs/ARCHITECTURE.md §4.5). Any release is built after it, so no real reading is older.
     public var clockFloor: Int64 = 1_735_689_600_000  // 2025-01-01T00:00:00Z
     /// Health metrics, sampled once a minute and written beside the readings' batches into
     /// this directory (nil: off).
@@ -79,7 +79,7 @@ public actor Collector {
     /// it, batches are still written: a batch file is how readings leave memory and the journal,
     /// which sits on the same disk and would only grow if writes were held; each write is atomic
     /// (temporary file, fsync, rename), so a disk that fills mid-write leaves no partial file and
-    /// the readings wait in the journal for the retry (DESIGN.md §4.4). Retention, beside the
+    /// the readings wait in the journal for the retry (docs/ARCHITECTURE.md §4.4). Retention, beside the
     /// collector, frees room by deleting synced files.
     var diskGuard: DiskGuard?
 
@@ -152,7 +152,7 @@ public actor Collector {
             collect(reading)
             // The heartbeat follows the readings: a read that hangs stops it, and systemd
             // restarts the process. A batch write that fails (disk full) does not: a restart
-            // would not free the disk, and readings kept in memory would be lost (DESIGN.md §4).
+            // would not free the disk, and readings kept in memory would be lost (docs/ARCHITECTURE.md §4).
             watchdog?.readingRecorded(atMonotonic: clock.monotonicMillis())
         }
         flush(all: true)

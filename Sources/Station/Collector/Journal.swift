@@ -1,4 +1,4 @@
-// The on-disk journal (DESIGN.md §4 rule 1): every reading is appended here before it counts
+// The on-disk journal (docs/ARCHITECTURE.md §4 rule 1): every reading is appended here before it counts
 // as collected; a batch's readings leave it only once their Parquet file is durable.
 //
 //   file   := header record*

@@ -1,7 +1,7 @@
 public import Drivers
 public import Parquet
 
-/// One row of the sensor schema (DESIGN.md §2): a UTC millisecond timestamp and the 19 sensor
+/// One row of the sensor schema (docs/ARCHITECTURE.md §2): a UTC millisecond timestamp and the 19 sensor
 /// values in column order, as FLOAT — the precision the files keep.
 public struct Reading: Sendable, Equatable {
     public var timestamp: Int64

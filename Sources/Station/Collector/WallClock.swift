@@ -8,7 +8,7 @@ import Glibc
 public protocol WallClock: Sendable {
     func nowMillis() -> Int64
     /// A clock that never jumps (time since boot): measures how long ago a reading was taken
-    /// when the wall clock was not yet right (DESIGN.md §4.5).
+    /// when the wall clock was not yet right (docs/ARCHITECTURE.md §4.5).
     func monotonicMillis() -> Int64
     /// Sleeps until `millis` (returns at once if it has passed); throws when cancelled.
     func sleep(untilMillis millis: Int64) async throws

@@ -1,4 +1,4 @@
-// The one table of configuration keys (DESIGN.md §2). Parsing, validation, unknown-key
+// The one table of configuration keys (docs/ARCHITECTURE.md §2). Parsing, validation, unknown-key
 // suggestions, masking and the generated documentation all read this list, so a key is added
 // in exactly one place. Names, defaults and ranges are the Python collector's
 // (opensensor-enviroplus 0.5.9, config/settings.py) unless a doc line says "ours".
@@ -128,7 +128,7 @@ public struct ConfigKey: Sendable, Hashable {
                   "Ours: readings discarded after start while the gas sensor heats up."),
         ConfigKey("OPENSENSOR_TEMP_COMPENSATION_ENABLED", "true", .bool, "Correct temperature for the CPU's heat."),
         ConfigKey("OPENSENSOR_TEMP_COMPENSATION_FACTOR", "2.25", .positiveNumber,
-                  "Divisor of the CPU-heat correction (DESIGN.md §6)."),
+                  "Divisor of the CPU-heat correction (docs/ARCHITECTURE.md §6)."),
         ConfigKey("OPENSENSOR_PMS5003_DEVICE", "/dev/serial0", .path, "Serial device of the PMS5003 particle sensor."),
         ConfigKey("OPENSENSOR_OUTPUT_DIR", "output", .path, "Directory of the sensor data lake."),
         ConfigKey("OPENSENSOR_HEALTH_DIR", nil, .path, "Directory of health data; default `<output>-health`."),

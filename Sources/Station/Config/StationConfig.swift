@@ -1,5 +1,5 @@
 // The station's configuration: the keys of ConfigKey.all merged from flags, the process
-// environment, a `.env` file and defaults, in that order (DESIGN.md §2), then validated.
+// environment, a `.env` file and defaults, in that order (docs/ARCHITECTURE.md §2), then validated.
 
 public import Parquet
 
@@ -110,7 +110,7 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
     /// `OPENSENSOR_JOURNAL_SYNC_SECONDS` (0: every reading).
     public var journalSyncSeconds: Int
     /// Its default, chosen from Benchmarks/run-wear.sh (README, "SD card wear").
-    public static let journalSyncDefault = 60
+    public static let journalSyncDefault = 30
     /// `OPENSENSOR_RETENTION_DAYS`: nil keeps batch files forever.
     public var retentionDays: Int?
     /// `OPENSENSOR_MIN_FREE_MB` (0: no floor).

@@ -1,4 +1,4 @@
-// One row of the health table (DESIGN.md §2, "Health schema"): the Python collector's column
+// One row of the health table (docs/ARCHITECTURE.md §2, "Health schema"): the Python collector's column
 // names with fixed types, so a field that could not be read is a null, never a changed type.
 
 public import Parquet

@@ -1,4 +1,4 @@
-// The health metrics of DESIGN.md §2, read from /proc, /sys and system calls only (DESIGN.md §7:
+// The health metrics of docs/ARCHITECTURE.md §2, read from /proc, /sys and system calls only (docs/ARCHITECTURE.md §7:
 // no child processes). Formulas and units follow the Python collector 0.5.9
 // (src/opensensor_enviroplus/utils/health.py); each source notes where and why we differ.
 

@@ -1,6 +1,6 @@
 // The system calls behind the health metrics that no file under /proc or /sys answers. They sit
 // behind a protocol so that tests run the sampler on fixture trees with scripted answers, and so
-// that nothing here ever starts a child process (DESIGN.md §7: the Python collector spawns ~360
+// that nothing here ever starts a child process (docs/ARCHITECTURE.md §7: the Python collector spawns ~360
 // an hour for iwgetid, hostname, timedatectl and vcgencmd; we spawn none).
 
 #if canImport(Glibc)

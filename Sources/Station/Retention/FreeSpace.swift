@@ -1,4 +1,4 @@
-// How much room is left on the disk that holds a lake (issue 8, item 4). Injected, so that
+// How much room is left on the disk that holds a lake. Injected, so that
 // retention and the collector's disk guard can be tested without filling a disk.
 
 #if canImport(Glibc)

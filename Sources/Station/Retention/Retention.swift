@@ -1,4 +1,4 @@
-// Retention and the free-space floor (issue 8, item 4): a station that runs for months must
+// Retention and the free-space floor: a station that runs for months must
 // not fill its SD card, and must never throw away a reading that exists nowhere else.
 //
 // One pass over one lake (the data lake or the health lake, each with its own sync ledger):

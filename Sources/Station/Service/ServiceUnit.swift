@@ -137,7 +137,7 @@ public struct ServiceUnit: Sendable, Equatable {
             "Restart=always",
             "RestartSec=\(restartSeconds)",
             "WatchdogSec=\(watchdogSeconds)",
-            // SIGTERM writes the open batch and runs a last, time-bounded sync (DESIGN.md §4.2).
+            // SIGTERM writes the open batch and runs a last, time-bounded sync (docs/ARCHITECTURE.md §4.2).
             "TimeoutStopSec=90",
             "SyslogIdentifier=opensensor",
             "",

@@ -4,7 +4,7 @@
 // WatchdogSec=). A timer that pings on its own would keep a hung process alive, so the ping is
 // earned: it is sent only from the collector's own progress reports, and only while that
 // progress is on schedule. A sensor read that hangs stops the reports, hence the pings, hence
-// systemd restarts the process; the journal makes the restart lose nothing (DESIGN.md §4.1).
+// systemd restarts the process; the journal makes the restart lose nothing (docs/ARCHITECTURE.md §4.1).
 
 /// The heartbeat policy: decides, from the collector's progress reports, when `WATCHDOG=1` is due.
 ///
@@ -20,7 +20,7 @@
 ///
 /// Batch writes do not enter into it. One that fails fast (a full disk, a read-only remount)
 /// leaves a process that is alive and keeps its readings in the journal and in memory; a restart
-/// would not free the disk and would drop what only memory holds (DESIGN.md §4). One that hangs
+/// would not free the disk and would drop what only memory holds (docs/ARCHITECTURE.md §4). One that hangs
 /// stops the read loop, hence the readings, hence the heartbeat. A failing write is reported in
 /// `STATUS=` instead (``ServiceWatchdog/batchFailed(atMonotonic:error:)``).
 ///

@@ -1,4 +1,4 @@
-// Auto-sync inside `opensensor start` (DESIGN.md §5): a sync soon after start (catching up on
+// Auto-sync inside `opensensor start` (docs/ARCHITECTURE.md §5): a sync soon after start (catching up on
 // whatever accumulated while the station was off), then one per OPENSENSOR_SYNC_INTERVAL_MINUTES
 // on clock-aligned boundaries, a little after the boundary so the batch closed at it is on disk.
 // It runs beside the collector and never blocks it: the collector does not wait on the network,

@@ -1,5 +1,5 @@
 // The sync engine: uploads the lake's new files to an object store, once each, never
-// overwriting a different remote object (DESIGN.md §5).
+// overwriting a different remote object (docs/ARCHITECTURE.md §5).
 //
 // Finding new files costs one stat per day folder: a folder whose mtime is the one the ledger
 // recorded when it was last settled holds nothing new and is not listed; in a listed folder the

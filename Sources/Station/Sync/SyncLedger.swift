@@ -1,5 +1,5 @@
 // The sync ledger: what has been uploaded to one destination, so that a sync with nothing new
-// makes no request and reads no file (DESIGN.md §5).
+// makes no request and reads no file (docs/ARCHITECTURE.md §5).
 //
 // One append-only text file per destination, `<root>/.opensensor/sync/<hash>.ledger`:
 //

@@ -1,4 +1,4 @@
-"""The collector under kill -9 and SIGTERM (DESIGN.md §4): run `opensensor start --simulate
+"""The collector under kill -9 and SIGTERM (docs/ARCHITECTURE.md §4): run `opensensor start --simulate
 --speed` and kill it at random moments, restart it, end with SIGTERM; every reading the
 collector logged as durable must be in the Parquet files exactly once, and the lake must read
 in pyarrow and DuckDB with the contract's layout and schema.

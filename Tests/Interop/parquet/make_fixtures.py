@@ -126,7 +126,7 @@ write("plain_dictionary_v1.parquet", base.drop_columns(["ts_ns"]), compression="
 write("empty.parquet", base.slice(0, 0), compression="snappy")
 
 # The Python collector's batch: a Float32 polars frame with a UTC millisecond timestamp,
-# written with pyarrow and statistics (DESIGN.md §7).
+# written with pyarrow and statistics (docs/ARCHITECTURE.md §7).
 SENSOR = ("temperature raw_temperature pressure humidity raw_humidity oxidised reducing nh3 lux proximity pm1 pm25 pm10 "
           "particles_03um particles_05um particles_10um particles_25um particles_50um particles_100um").split()
 rnd = random.Random(5)

@@ -1,4 +1,4 @@
-# OpenStack Swift with its S3 API, single replica on loopback (specs/test-peers.md), for
+# OpenStack Swift with its S3 API, single replica on loopback (docs/test-peers.md), for
 # run-s3.sh and Benchmarks/run-sync.sh. Source it, then: start_swift DIR. Needs $PY (for a
 # free port), free_port, wait_http, say and the pids array of the caller. Sets SWIFT (the
 # proxy's URL) and SWIFT_PORT; S3 credentials test:tester / testing. Installs Swift's Debian
