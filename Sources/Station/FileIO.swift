@@ -12,17 +12,20 @@ import Darwin
 #endif
 
 enum FileIO {
-    /// The names in a folder, sorted, hidden ones (the collector's temporary files,
-    /// `.opensensor`) left out; empty when it cannot be read.
+    /// The names in a folder, in byte order, hidden ones (the collector's temporary files,
+    /// `.opensensor`) left out; empty when it cannot be read. A name that is not UTF-8 is left
+    /// out too: decoded, it would collapse with others into U+FFFD, and one file's record could
+    /// stand for another's (no file the collector writes has such a name).
     static func names(in path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
         var out: [String] = []
         while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if !name.hasPrefix(".") { out.append(name) }
+            let bytes = withUnsafeBytes(of: ent.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            guard bytes.first != UInt8(ascii: "."), let name = String(validating: bytes, as: UTF8.self) else { continue }
+            out.append(name)
         }
-        return out.sorted()
+        return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     static func exists(_ path: String) -> Bool {

@@ -62,45 +62,45 @@ public enum ParquetFile {
                                         ways: [NoReplace] = NoReplace.allCases) throws(ParquetWriteError) {
         var refused: [String] = []
         for way in ways {
-            let (name, result): (String, Int32) = switch way {
-            case .link: ("link", retryingEINTR { link(temp, path) })
-            case .renameNoReplace: ("renameat2", retryingEINTR { cshim_rename_noreplace(temp, path) })
-            case .exclusivePlaceholder:
-                ("create", retryingEINTR { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) })
+            let name = switch way {
+            case .link: "link"
+            case .renameNoReplace: "renameat2"
+            case .exclusivePlaceholder: "create"
             }
-            let e = errno
-            if result >= 0 {
-                switch way {
-                case .link: unlink(temp)
-                case .renameNoReplace: break
-                case .exclusivePlaceholder:
-                    close(result)
-                    // The placeholder is ours: replacing it replaces nothing anyone wrote.
-                    do {
-                        _ = try call("rename", path) { rename(temp, path) }
-                    } catch {
-                        unlink(path)
-                        throw error
+            let result: Int32
+            do {
+                result = try call(name, path) {
+                    switch way {
+                    case .link: link(temp, path)
+                    case .renameNoReplace: cshim_rename_noreplace(temp, path)
+                    case .exclusivePlaceholder: open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
                     }
                 }
-                return
+            } catch {
+                guard case .io(_, _, let e, let message) = error else { throw error }
+                if e == EEXIST { throw .alreadyExists(path: path) }
+                // "This file system cannot": try the next way. Anything else is a real failure.
+                guard [EPERM, ENOSYS, EINVAL, EOPNOTSUPP, ENOTSUP, EMLINK].contains(e) else { throw error }
+                refused.append("\(name): \(message)")
+                continue
             }
-            if e == EEXIST { throw .alreadyExists(path: path) }
-            // "This file system cannot": try the next way. Anything else is a real failure.
-            guard [EPERM, ENOSYS, EINVAL, EOPNOTSUPP, ENOTSUP, EMLINK].contains(e) else {
-                throw .io(path: path, operation: name, errno: e, message: String(cString: strerror(e)))
+            switch way {
+            case .link: unlink(temp)
+            case .renameNoReplace: break
+            case .exclusivePlaceholder:
+                close(result)
+                // The placeholder is ours: replacing it replaces nothing anyone wrote.
+                do {
+                    _ = try call("rename", path) { rename(temp, path) }
+                } catch {
+                    unlink(path)
+                    throw error
+                }
             }
-            refused.append("\(name): \(String(cString: strerror(e)))")
+            return
         }
         throw .io(path: path, operation: "create without replacing", errno: EOPNOTSUPP,
                   message: "the file system refuses every way to (\(refused.joined(separator: "; ")))")
-    }
-
-    private static func retryingEINTR(_ body: () -> Int32) -> Int32 {
-        while true {
-            let r = body()
-            if r >= 0 || errno != EINTR { return r }
-        }
     }
 
     /// fsyncs a folder so a rename inside it survives power loss.

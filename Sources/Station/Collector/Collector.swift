@@ -311,7 +311,7 @@ public actor Collector {
             while end < entries.count && batchClock.boundary(after: entries[end].reading.timestamp) == boundary { end += 1 }
             // A journal whose header was damaged has a new id; its records may still be in files
             // tagged with the old one, as far as the damaged header still tells it.
-            let written = ([journal.id] + (journal.formerID.map { [$0] } ?? [])).compactMap {
+            let written = [journal.id, journal.formerID].compactMap { $0 }.compactMap {
                 batches.lastWrittenSeq(boundary: boundary, firstTimestamp: entries[start].reading.timestamp, journalID: $0)
             }.max() ?? 0
             kept += entries[start..<end].filter { $0.seq > written }

@@ -325,7 +325,7 @@ public actor Retention {
 
     /// The layout's complete files in a day folder, in deletion order.
     func files(in day: DayFolder) -> [File] {
-        SyncEngine.names(in: root + "/" + day.path).compactMap { name -> File? in
+        FileIO.names(in: root + "/" + day.path).compactMap { name -> File? in
             guard let entry = LakeLayout.parse(day.path + "/" + name) else { return nil }
             var st = stat()
             guard lstat(root + "/" + day.path + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
@@ -347,7 +347,7 @@ public actor Retention {
     /// Sub-folders of `parent` (relative to `root`), not following links.
     private static func subfolders(_ root: String, _ parent: String) -> [String] {
         let base = parent.isEmpty ? root : root + "/" + parent
-        return SyncEngine.names(in: base).filter { name in
+        return FileIO.names(in: base).filter { name in
             var st = stat()
             return lstat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
         }

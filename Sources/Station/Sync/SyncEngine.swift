@@ -274,7 +274,7 @@ public actor SyncEngine {
                         if !relistAll && ledger.settledMtime(day: day) == mtime { continue }
                         report.foldersListed += 1
                         var settleable = mtime / 1_000_000 < freshAfter
-                        for name in Self.names(in: root + "/" + day) {
+                        for name in FileIO.names(in: root + "/" + day) {
                             guard let entry = LakeLayout.parse(day + "/" + name), let key = LedgerFileKey(entry) else { continue }
                             let recorded = ledger.stamp(day: day, key)
                             if recorded == nil && ledger.isHandled(day: day, key) { continue }  // a conflict
@@ -308,7 +308,7 @@ public actor SyncEngine {
     /// Sub-folders of `parent` named `key=…`, as paths relative to the root, in order.
     private static func subfolders(_ root: String, _ parent: String, key: String) -> [String] {
         let base = parent.isEmpty ? root : root + "/" + parent
-        return names(in: base).filter { name in
+        return FileIO.names(in: base).filter { name in
             guard name.hasPrefix(key + "="), !name.contains("\t"), !name.contains("\n") else { return false }
             var st = stat()
             return stat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
@@ -317,20 +317,6 @@ public actor SyncEngine {
 
     /// Whether a file starts and ends with Parquet's magic `PAR1`: one still being copied in
     /// lacks the footer's (the collector's own files appear complete, by rename).
-    /// The visible names in a folder that are valid UTF-8: another name has no String that
-    /// opens it again (decoding would replace its bytes), nor an object key.
-    static func names(in path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let ent = readdir(dir) {
-            let bytes = withUnsafeBytes(of: ent.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            guard bytes.first != UInt8(ascii: "."), let name = String(validating: bytes, as: UTF8.self) else { continue }
-            out.append(name)
-        }
-        return out.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
-
     static func isCompleteParquet(_ path: String, size: Int) -> Bool {
         guard size >= 12 else { return false }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
