@@ -8,8 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 speed=${1:-60}
-swift build -c release --static-swift-stdlib --product opensensor >/dev/null 2>&1
-bin=$PWD/.build/release/opensensor
+# OPENSENSOR_BIN measures a binary built elsewhere (a before/after comparison); else a fresh release build.
+if [[ -z ${OPENSENSOR_BIN:-} ]]; then
+    swift build -c release --static-swift-stdlib --product opensensor >/dev/null 2>&1
+fi
+bin=${OPENSENSOR_BIN:-$PWD/.build/release/opensensor}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -12,7 +12,11 @@ if [[ ! -x $venv/bin/opensensor ]]; then
     # 0.5.9's metadata misses click, which its CLI imports.
     "$venv/bin/pip" install -q --disable-pip-version-check opensensor-enviroplus==0.5.9 click
 fi
-swift build -c release --static-swift-stdlib --product opensensor >/dev/null
+# OPENSENSOR_BIN measures a binary built elsewhere (a before/after comparison); else a fresh release build.
+if [[ -z ${OPENSENSOR_BIN:-} ]]; then
+    swift build -c release --static-swift-stdlib --product opensensor >/dev/null
+fi
+bin=${OPENSENSOR_BIN:-.build/release/opensensor}
 measure() {  # prints the median wall time (ms) and median peak RSS (KiB) of RUNS runs of "$@"
     local out times rss
     out=$(mktemp); times=$(mktemp); rss=$(mktemp)
@@ -27,7 +31,7 @@ measure() {  # prints the median wall time (ms) and median peak RSS (KiB) of RUN
     echo "$(sort -n "$times" | sed -n "${mid}p" | awk '{printf "%.1f", $1 / 1000}') $(sort -n "$rss" | sed -n "${mid}p")"
     rm -f "$out" "$times" "$rss"
 }
-read -r ours_ms ours_kb < <(measure .build/release/opensensor --version)
+read -r ours_ms ours_kb < <(measure "$bin" --version)
 read -r py_ms py_kb < <(measure "$venv/bin/opensensor" --version)
 printf '%-22s %10s %12s\n' "" "wall ms" "peak RSS MiB"
 printf '%-22s %10s %12.1f\n' "opensensor (Swift)" "$ours_ms" "$(echo "$ours_kb/1024" | bc -l)"
