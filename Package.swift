@@ -27,10 +27,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.36.0"),
+        // Already linked through Hummingbird; the station's runtime is built on it.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // No traits: the defaults link full Foundation (docs/ARCHITECTURE.md §7: +6 MiB RSS).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
     ],
     targets: [
+        // MARK: Leaves every floor may use
+        // Durable file work: whole-file reads, folder listings, atomic writes, EINTR.
+        .target(name: "DurableFiles", dependencies: ["CLinuxShims"], swiftSettings: strict),
+        // The calendar and the clock: days and civil dates, ISO-8601, time-zone rules.
+        .target(name: "CivilTime", swiftSettings: strict),
+
         // MARK: Hardware
         .target(name: "HAL", swiftSettings: strict),
         .target(name: "HALTesting", dependencies: ["HAL"], swiftSettings: strict),
@@ -41,8 +49,8 @@ let package = Package(
         // MARK: Storage formats
         .target(name: "Snappy", swiftSettings: strict),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Parquet", dependencies: ["Snappy", "CZlib", "CLinuxShims"], swiftSettings: strict),
-        .target(name: "Lake", dependencies: ["Parquet"], swiftSettings: strict),
+        .target(name: "Parquet", dependencies: ["Snappy", "CZlib", "CLinuxShims", "DurableFiles"], swiftSettings: strict),
+        .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime"], swiftSettings: strict),
 
         // MARK: Object storage
         .target(name: "AWSSigV4", swiftSettings: strict),
@@ -59,9 +67,30 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: The station, by concern (docs/ARCHITECTURE.md §3)
         .target(
-            name: "Station",
-            dependencies: ["HAL", "Drivers", "Lake", "Parquet", "ObjectStore", .product(name: "Logging", package: "swift-log")],
+            name: "Config",
+            dependencies: ["Parquet", "ObjectStore", "DurableFiles", "CivilTime"],
+            swiftSettings: strict),
+        .target(
+            name: "Collector",
+            dependencies: ["HAL", "Drivers", "Lake", "Parquet", "Config", "DurableFiles", "CivilTime",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "LakeSync",
+            dependencies: ["Lake", "ObjectStore", "Config", "DurableFiles", "CivilTime",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "Systemd",
+            dependencies: ["Config", "DurableFiles", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "StationRuntime",
+            dependencies: ["Collector", "LakeSync", "Systemd", "Config", "DurableFiles", "CivilTime",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict),
 
         // MARK: The dashboard
@@ -75,7 +104,8 @@ let package = Package(
         .executableTarget(
             name: "opensensor",
             dependencies: [
-                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "Station", "ObjectStore", "S3ObjectStore", "Dashboard",
+                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "ObjectStore", "S3ObjectStore", "Dashboard",
+                "Config", "Collector", "LakeSync", "Systemd", "StationRuntime", "DurableFiles", "CivilTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -108,7 +138,31 @@ let package = Package(
         .testTarget(name: "HALTestingTests", dependencies: ["HAL", "HALTesting"], swiftSettings: strict),
         .testTarget(name: "LinuxHALTests", dependencies: ["HAL", "LinuxHAL", "CLinuxShims"], swiftSettings: strict),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HAL", "HALTesting"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "StationTests", dependencies: ["Station", "Lake", "Parquet", "Drivers", "HAL", "HALTesting", "ObjectStore"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        // What several test targets share (fakes, a captured log): a library, not a test target.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Drivers", "HAL", "DurableFiles", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"], swiftSettings: strict),
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"], swiftSettings: strict),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Parquet", "DurableFiles"], swiftSettings: strict),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: ["TestSupport", "Collector", "Config", "Lake", "Parquet", "Drivers", "HAL", "HALTesting", "CivilTime", "DurableFiles",
+                           .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "LakeSyncTests",
+            dependencies: ["TestSupport", "LakeSync", "Config", "Lake", "Parquet", "ObjectStore", "CivilTime", "DurableFiles",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(name: "SystemdTests", dependencies: ["TestSupport", "Systemd", "Config", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(
+            name: "StationRuntimeTests",
+            dependencies: ["TestSupport", "StationRuntime", "Collector", "LakeSync", "Systemd", "Config", "CivilTime", "Drivers", "HAL", "Parquet",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"], swiftSettings: strict),
         .testTarget(

@@ -1,5 +1,11 @@
 import ArgumentParser
-import Station
+import CivilTime
+import Collector
+import Config
+import DurableFiles
+import LakeSync
+import StationRuntime
+import Systemd
 
 #if canImport(Glibc)
 import Glibc

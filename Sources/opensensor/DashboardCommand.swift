@@ -5,7 +5,13 @@ import ArgumentParser
 import Dashboard
 import Lake
 import Logging
-import Station
+import CivilTime
+import Collector
+import Config
+import DurableFiles
+import LakeSync
+import StationRuntime
+import Systemd
 
 #if canImport(Glibc)
 import Glibc

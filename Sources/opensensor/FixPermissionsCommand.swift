@@ -3,7 +3,13 @@
 // from this system's facts; this file prints it and, as root, carries it out.
 
 import ArgumentParser
-import Station
+import CivilTime
+import Collector
+import Config
+import DurableFiles
+import LakeSync
+import StationRuntime
+import Systemd
 
 #if canImport(Glibc)
 import Glibc

@@ -3,7 +3,13 @@
 
 import ArgumentParser
 import Lake
-import Station
+import CivilTime
+import Collector
+import Config
+import DurableFiles
+import LakeSync
+import StationRuntime
+import Systemd
 
 #if canImport(Glibc)
 import Glibc

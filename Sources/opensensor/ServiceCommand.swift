@@ -4,7 +4,13 @@
 // systemctl. Child processes are fine here (never in the collector).
 
 import ArgumentParser
-import Station
+import CivilTime
+import Collector
+import Config
+import DurableFiles
+import LakeSync
+import StationRuntime
+import Systemd
 
 #if canImport(Glibc)
 import Glibc

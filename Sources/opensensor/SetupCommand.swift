@@ -4,7 +4,13 @@
 // keys change; every other line of an existing file stays as it was (Station's EnvFileWriter).
 
 import ArgumentParser
-import Station
+import CivilTime
+import Collector
+import Config
+import DurableFiles
+import LakeSync
+import StationRuntime
+import Systemd
 
 #if canImport(Glibc)
 import Glibc

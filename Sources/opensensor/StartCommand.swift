@@ -8,7 +8,13 @@ import HAL
 import Lake
 import LinuxHAL
 import Logging
-import Station
+import CivilTime
+import Collector
+import Config
+import DurableFiles
+import LakeSync
+import StationRuntime
+import Systemd
 
 #if canImport(Glibc)
 import Glibc
@@ -185,7 +191,7 @@ struct StartCommand: AsyncParsableCommand {
             let target = targets.first { $0.label == lake.label }
             let pass = Retention(
                 root: lake.root, ledgerPath: target?.engine.ledgerPath, policy: policy, logger: logger,
-                now: { clock.nowMillis() })
+                now: { clock.nowMillis() }, clockSynced: HealthSampler.systemClockSynced)
             if target != nil { afterSync[lake.label] = pass } else { hourly.append(pass) }
             if policy.retentionDays != nil && !lake.syncOn && !policy.deleteUnsynced {
                 logger.warning(
@@ -254,7 +260,7 @@ extension LogSetup {
 
 enum LogSetup {}
 
-/// Appends log lines to the rotating log file (Sources/Station/RotatingLogFile.swift).
+/// Appends log lines to the rotating log file (Sources/StationRuntime/RotatingLogFile.swift).
 struct FileLogHandler: LogHandler {
     let label: String
     let sink: RotatingLogFile

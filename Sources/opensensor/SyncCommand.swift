@@ -5,7 +5,13 @@ import ArgumentParser
 import Logging
 import ObjectStore
 import S3ObjectStore
-import Station
+import CivilTime
+import Collector
+import Config
+import DurableFiles
+import LakeSync
+import StationRuntime
+import Systemd
 import Synchronization
 
 #if canImport(Glibc)

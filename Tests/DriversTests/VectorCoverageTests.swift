@@ -5,7 +5,7 @@ import Testing
 @Suite struct VectorCoverageTests {
     /// Sections whose cases the driver tests run.
     static let handled: Set<String> = ["bme280", "ltr559", "ads1x15_mics6814", "pms5003"]
-    /// Sections owned by other targets: CPU-heat compensation is run by StationTests
+    /// Sections owned by other targets: CPU-heat compensation is run by CollectorTests
     /// (CompensationVectorTests), over its own copy of this file.
     static let elsewhere: Set<String> = ["compensation"]
     /// Top-level keys that are metadata, not sections.

@@ -1,4 +1,4 @@
-"""A damaged journal never costs more than its damaged record (Sources/Station/Collector/Journal.swift):
+"""A damaged journal never costs more than its damaged record (Sources/Collector/Journal.swift):
 the release binary collects, is killed with -9 mid-batch, one bit of its journal is flipped —
 in a record, then in the header — and the next start files every reading whose record still
 holds, keeps the damaged file aside and logs the damage at error level.
