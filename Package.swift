@@ -43,18 +43,18 @@ let package = Package(
         .target(name: "HAL", swiftSettings: strict),
         .target(name: "HALTesting", dependencies: ["HAL"], swiftSettings: strict),
         .target(name: "CLinuxShims"),
-        .target(name: "LinuxHAL", dependencies: ["HAL", "CLinuxShims"], swiftSettings: strict),
+        .target(name: "LinuxHAL", dependencies: ["HAL", "CLinuxShims", "DurableFiles"], swiftSettings: strict),
         .target(name: "Drivers", dependencies: ["HAL"], swiftSettings: strict),
 
         // MARK: Storage formats
         .target(name: "Snappy", swiftSettings: strict),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Parquet", dependencies: ["Snappy", "CZlib", "CLinuxShims", "DurableFiles"], swiftSettings: strict),
+        .target(name: "Parquet", dependencies: ["Snappy", "CZlib", "DurableFiles"], swiftSettings: strict),
         .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime"], swiftSettings: strict),
 
         // MARK: Object storage
         .target(name: "AWSSigV4", swiftSettings: strict),
-        .target(name: "ObjectStore", swiftSettings: strict),
+        .target(name: "ObjectStore", dependencies: ["DurableFiles"], swiftSettings: strict),
         .target(
             name: "S3ObjectStore",
             dependencies: [

@@ -3,11 +3,7 @@
 // of the projected column chunks with pread, so memory stays bounded by the largest row group
 // read, not by the file.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DurableFiles
 
 /// A Parquet file opened for reading: its footer, its columns, and its row groups on demand.
 ///
@@ -27,34 +23,24 @@ public final class ParquetFileReader: @unchecked Sendable {
     private let limits: ParquetReadLimits
 
     private enum Source {
-        case file(Int32)
+        case file(ReadFile)
         case memory([UInt8])
     }
 
     /// Opens `path` and reads its footer.
     public init(path: String, limits: ParquetReadLimits = ParquetReadLimits()) throws(ParquetReadError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ParquetReadError("cannot open: \(String(cString: strerror(errno)))", file: path) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let e = errno
-            close(fd)
-            throw ParquetReadError("cannot stat: \(String(cString: strerror(e)))", file: path)
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            throw ParquetReadError("not a regular file", file: path)
-        }
+        let file: ReadFile
+        do { file = try ReadFile(path: path) } catch { throw ParquetReadError("cannot \(error.operation): \(error.reason)", file: path) }
+        guard file.isRegular else { throw ParquetReadError("not a regular file", file: path) }
         self.path = path
-        self.fileSize = Int(st.st_size)
-        self.source = .file(fd)
+        self.fileSize = file.size
+        self.source = .file(file)
         self.limits = limits
         do {
             (metadata, columns) = try Self.openFooter(size: fileSize) { (offset, count) throws(ParquetReadError) in
-                try Self.pread(fd, offset: offset, count: count)
+                try Self.read(file, offset: offset, count: count)
             }
         } catch {
-            close(fd)
             throw error.inFile(path)
         }
     }
@@ -68,10 +54,6 @@ public final class ParquetFileReader: @unchecked Sendable {
         (metadata, columns) = try Self.openFooter(size: bytes.count) { (offset, count) throws(ParquetReadError) in
             Array(bytes[offset..<(offset + count)])
         }
-    }
-
-    deinit {
-        if case .file(let fd) = source { close(fd) }
     }
 
     private static func openFooter(size: Int, read: (Int, Int) throws(ParquetReadError) -> [UInt8]) throws(ParquetReadError) -> (FileMetaData, [ParquetColumn]) {
@@ -104,24 +86,20 @@ public final class ParquetFileReader: @unchecked Sendable {
     }
 
     /// `count` bytes at `offset`, exactly, or an error (a short read means a truncated file).
-    private static func pread(_ fd: Int32, offset: Int, count: Int) throws(ParquetReadError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let n = out.withUnsafeMutableBytes { systemPread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ParquetReadError("read of \(count) bytes at \(offset): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { throw ParquetReadError("file ends at \(offset + got) bytes, a read of \(count) at \(offset) needed more (changed while open?)") }
-            got += n
+    private static func read(_ file: ReadFile, offset: Int, count: Int) throws(ParquetReadError) -> [UInt8] {
+        let bytes: [UInt8]
+        do { bytes = try file.read(count: count, at: offset) } catch {
+            throw ParquetReadError("read of \(count) bytes at \(offset): \(error.reason)")
         }
-        return out
+        guard bytes.count == count else {
+            throw ParquetReadError("file ends at \(offset + bytes.count) bytes, a read of \(count) at \(offset) needed more (changed while open?)")
+        }
+        return bytes
     }
 
     private func read(offset: Int, count: Int) throws(ParquetReadError) -> [UInt8] {
         switch source {
-        case .file(let fd): try Self.pread(fd, offset: offset, count: count)
+        case .file(let file): try Self.read(file, offset: offset, count: count)
         case .memory(let bytes): Array(bytes[offset..<(offset + count)])
         }
     }
@@ -184,9 +162,3 @@ public final class ParquetFileReader: @unchecked Sendable {
         }
     }
 }
-
-#if canImport(Glibc)
-private let systemPread = Glibc.pread
-#else
-private let systemPread = Darwin.pread
-#endif
