@@ -53,12 +53,12 @@ let package = Package(
         .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime"], swiftSettings: strict),
 
         // MARK: Object storage
-        .target(name: "AWSSigV4", swiftSettings: strict),
+        .target(name: "AWSSigV4", dependencies: ["CivilTime"], swiftSettings: strict),
         .target(name: "ObjectStore", dependencies: ["DurableFiles"], swiftSettings: strict),
         .target(
             name: "S3ObjectStore",
             dependencies: [
-                "ObjectStore", "AWSSigV4",
+                "ObjectStore", "AWSSigV4", "CivilTime",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -96,7 +96,7 @@ let package = Package(
         // MARK: The dashboard
         .target(
             name: "Dashboard",
-            dependencies: ["Lake", "Parquet", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Lake", "Parquet", "CivilTime", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
@@ -133,7 +133,7 @@ let package = Package(
         // MARK: Tests — one target per library target
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Snappy"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "LakeTests", dependencies: ["Lake", "Parquet"], swiftSettings: strict),
+        .testTarget(name: "LakeTests", dependencies: ["Lake", "Parquet", "CivilTime"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL"], swiftSettings: strict),
         .testTarget(name: "HALTestingTests", dependencies: ["HAL", "HALTesting"], swiftSettings: strict),
         .testTarget(name: "LinuxHALTests", dependencies: ["HAL", "LinuxHAL", "CLinuxShims"], swiftSettings: strict),
@@ -144,7 +144,7 @@ let package = Package(
             dependencies: ["Drivers", "HAL", "DurableFiles", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"], swiftSettings: strict),
-        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"], swiftSettings: strict),
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Parquet", "DurableFiles"], swiftSettings: strict),
         .testTarget(
             name: "CollectorTests",
@@ -167,12 +167,12 @@ let package = Package(
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"], swiftSettings: strict),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "Lake", "Parquet", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["Dashboard", "Lake", "Parquet", "CivilTime", .product(name: "HummingbirdTesting", package: "hummingbird")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
             name: "S3ObjectStoreTests",
-            dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4",
+            dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime",
                            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
     ]

@@ -5,8 +5,10 @@
 //
 // Leap-second records (RFC 8536 §3.2 "leap second records") are skipped: the "right/" zones
 // count leap seconds in their timestamps, and the station's clock does not.
-
-import Lake
+//
+// Contract: offsets east of UTC in whole seconds, within ±26 h (larger ones are rejected on
+// parse); instants are Int64 UTC seconds, any value (rules repeat every 400 years, and sums
+// saturate instead of trapping); calendar days come from `CivilDate`, proleptic Gregorian.
 
 /// What was wrong with a TZif file or TZ string.
 public struct ZoneRulesError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -414,7 +416,7 @@ extension ZoneRules {
             // The rule gives the same answer one 400-year cycle later, so fold the instant into
             // [1970, 2370): no overflow for any Int64, and the years below stay small.
             let t = utc.floorMod(Self.cycleSeconds)
-            let year = ZoneCalendar.year(ofDay: (t + Int64(standardOffset)).floorDiv(86_400))
+            let year = Self.year(ofDay: (t + Int64(standardOffset)).floorDiv(86_400))
             // Daylight time runs from a year's start to that year's end or, when the end comes
             // first in the year (southern hemisphere), to the next year's end. Periods of
             // neighbouring years that touch or overlap merge, which is how RFC 8536 §3.3.1 writes
@@ -447,8 +449,8 @@ extension ZoneRules {
             let lo = min(max(from, -bound), bound)
             let hi = min(max(to, -bound), bound)
             guard lo < hi else { return }
-            let firstYear = ZoneCalendar.year(ofDay: lo.floorDiv(86_400)) - 2
-            let lastYear = min(ZoneCalendar.year(ofDay: hi.floorDiv(86_400)) + 2, firstYear + maxYears)
+            let firstYear = Self.year(ofDay: lo.floorDiv(86_400)) - 2
+            let lastYear = min(Self.year(ofDay: hi.floorDiv(86_400)) + 2, firstYear + maxYears)
             var y = firstYear
             while y <= lastYear && out.count < limit {
                 let (start, end) = changeInstants(year: y, daylight)
@@ -458,21 +460,34 @@ extension ZoneRules {
             }
         }
 
+        /// The year containing day `day` (days since 1970-01-01).
+        static func year(ofDay day: Int64) -> Int64 {
+            Int64(CivilDate(daysSince1970: Int(day)).year)
+        }
+
+        /// Days since 1970-01-01 of the first of `month` (1...12, checked on parse) in `year`.
+        static func firstDay(year: Int64, month: Int) -> Int64 {
+            guard let date = CivilDate(year: Int(year), month: month, day: 1) else {
+                preconditionFailure("TZ rule month \(month) is outside 1...12")
+            }
+            return Int64(date.daysSince1970)
+        }
+
         /// Days since 1970-01-01 of the local date a rule names in `year`.
         static func localDay(_ day: Day, year: Int64) -> Int64 {
-            let january1 = ZoneCalendar.days(year: year, month: 1, day: 1)
+            let january1 = firstDay(year: year, month: 1)
             switch day {
             case .julianSkippingLeapDay(let n):
-                let skip: Int64 = ZoneCalendar.isLeap(year) && n >= 60 ? 1 : 0
+                let skip: Int64 = CivilDate.isLeapYear(Int(year)) && n >= 60 ? 1 : 0
                 return january1 + Int64(n - 1) + skip
             case .zeroBased(let n):
                 return january1 + Int64(n)
             case .monthWeekDay(let month, let week, let weekday):
-                let first = ZoneCalendar.days(year: year, month: month, day: 1)
-                let firstMatch = first + (Int64(weekday) - ZoneCalendar.weekday(ofDay: first)).floorMod(7)
+                let first = firstDay(year: year, month: month)
+                let firstMatch = first + Int64(weekday - CivilDate.weekday(daysSince1970: Int(first))).floorMod(7)
                 var day = firstMatch + Int64(week - 1) * 7
                 // Week 5 means the last such weekday, which may be the fourth.
-                let monthLength = Int64(ZoneCalendar.daysInMonth(year: year, month: month))
+                let monthLength = Int64(CivilDate.daysInMonth(year: Int(year), month: month))
                 while day >= first + monthLength { day -= 7 }
                 return day
             }
@@ -618,34 +633,6 @@ extension ZoneRules {
                 time = try hms(maxHours: 167, what: "\(role) rule time")
             }
             return PosixRule.Change(day: day, time: time)
-        }
-    }
-
-    // MARK: - Proleptic Gregorian calendar arithmetic
-
-    /// Day counts are days since 1970-01-01; the conversions are Lake's, which every target uses.
-    enum ZoneCalendar {
-        static func isLeap(_ year: Int64) -> Bool {
-            year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        }
-
-        static func daysInMonth(year: Int64, month: Int) -> Int {
-            CSVImport.daysInMonth(Int(year), month)
-        }
-
-        /// Days since 1970-01-01 of a date; month must be 1...12.
-        static func days(year: Int64, month: Int, day: Int) -> Int64 {
-            Int64(CSVImport.daysFromCivil(Int(year), month, day))
-        }
-
-        /// The year containing day `day`.
-        static func year(ofDay day: Int64) -> Int64 {
-            Int64(TimeFormat.civil(fromDays: Int(day)).year)
-        }
-
-        /// 0 = Sunday; 1970-01-01 was a Thursday.
-        static func weekday(ofDay day: Int64) -> Int64 {
-            (day + 4).floorMod(7)
         }
     }
 }

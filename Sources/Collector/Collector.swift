@@ -227,11 +227,11 @@ public actor Collector {
         }
         pending.append(entry)
         readingsCollected += 1
-        logger.debug("reading", metadata: ["timestamp": "\(TimeFormat.iso8601(millis: reading.timestamp))"])
+        logger.debug("reading", metadata: ["timestamp": "\(ISO8601.format(millis: reading.timestamp))"])
         if reading.timestamp < settings.clockFloor {
             if heldAt.isEmpty {
                 logger.warning("the system clock is not set yet: holding readings until it is",
-                               metadata: ["clock": "\(TimeFormat.iso8601(millis: reading.timestamp))"])
+                               metadata: ["clock": "\(ISO8601.format(millis: reading.timestamp))"])
             }
             heldAt[entry.seq] = clock.monotonicMillis()
             return
@@ -277,7 +277,7 @@ public actor Collector {
                 watchdog?.batchWritten(atMonotonic: clock.monotonicMillis(), file: path)
             } catch {
                 logger.error("cannot write a batch; its readings stay in the journal and the write is retried",
-                             metadata: ["boundary": "\(TimeFormat.iso8601(millis: boundary))", "error": "\(error)"])
+                             metadata: ["boundary": "\(ISO8601.format(millis: boundary))", "error": "\(error)"])
                 watchdog?.batchFailed(atMonotonic: clock.monotonicMillis(), error: "\(error)")
                 return
             }

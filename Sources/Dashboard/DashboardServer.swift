@@ -15,6 +15,7 @@
 // gzipped when the client accepts it: a 24-hour page is about 460 KB of SVG and text, mostly
 // per-bucket tooltips, which gzip shrinks to about 70 KB — what makes it quick on a phone.
 
+import CivilTime
 import Dispatch
 public import Hummingbird
 import HummingbirdCore
@@ -73,11 +74,11 @@ public struct Dashboard: Sendable {
                 if format == .csv {
                     lines.append("station,last_reading,age_seconds,has_health")
                     for s in stations {
-                        lines.append("\(s.id),\(s.lastReading.map(TimeFormat.iso8601(millis:)) ?? ""),\(s.lastReading.map { String((now - $0) / 1000) } ?? ""),\(s.hasHealth)")
+                        lines.append("\(s.id),\(s.lastReading.map(ISO8601.format(millis:)) ?? ""),\(s.lastReading.map { String((now - $0) / 1000) } ?? ""),\(s.hasHealth)")
                     }
                 } else {
                     for s in stations {
-                        lines.append("{\"station\":\(RowFormatter.jsonString(s.id)),\"last_reading\":\(s.lastReading.map { RowFormatter.jsonString(TimeFormat.iso8601(millis: $0)) } ?? "null"),\"age_seconds\":\(s.lastReading.map { String((now - $0) / 1000) } ?? "null"),\"has_health\":\(s.hasHealth)}")
+                        lines.append("{\"station\":\(RowFormatter.jsonString(s.id)),\"last_reading\":\(s.lastReading.map { RowFormatter.jsonString(ISO8601.format(millis: $0)) } ?? "null"),\"age_seconds\":\(s.lastReading.map { String((now - $0) / 1000) } ?? "null"),\"has_health\":\(s.hasHealth)}")
                     }
                 }
                 return Self.text(lines, format)
@@ -92,7 +93,7 @@ public struct Dashboard: Sendable {
                     throw DashboardError.notFound("station \(id) has no \(kind == .data ? "readings" : "health data") yet")
                 }
                 let names = kind.schema.columns.filter { LakeQuery.isNumeric($0.type) }.map(\.name)
-                let cells = [TimeFormat.iso8601(millis: row.time)] + names.map { n in row.values[n].map { Self.number($0, kind) } }
+                let cells = [ISO8601.format(millis: row.time)] + names.map { n in row.values[n].map { Self.number($0, kind) } }
                 if format == .csv {
                     return Self.text([(["timestamp"] + names).joined(separator: ","), cells.map { $0 ?? "" }.joined(separator: ",")], format)
                 }

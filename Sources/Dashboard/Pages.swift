@@ -2,6 +2,7 @@
 // script that tells the server the viewer's time zone and UTC offset (cookies, one reload) and
 // refreshes a live page every minute. No external assets: a station is often offline.
 
+import CivilTime
 import Lake
 
 enum Pages {
@@ -126,7 +127,7 @@ enum Pages {
 
     /// The parameters that pin `range` down exactly, for links to the data behind a page.
     static func rangeQuery(_ r: ViewRange) -> String {
-        "range=custom&from=\(TimeFormat.iso8601(millis: r.from))&to=\(TimeFormat.iso8601(millis: r.to))"
+        "range=custom&from=\(ISO8601.format(millis: r.from))&to=\(ISO8601.format(millis: r.to))"
     }
 
     /// Each column's averages as chart points, one per bucket that had readings.
@@ -150,7 +151,7 @@ enum Pages {
     // MARK: Pieces
 
     static func timeElement(_ t: Int64, _ c: Context, seconds: Bool = false) -> String {
-        "<time datetime=\"\(TimeFormat.iso8601(millis: t))\" data-t=\"\(t)\">\(LocalTime.format(t, zone: c.zone, seconds ? .fullSeconds : .full))</time>"
+        "<time datetime=\"\(ISO8601.format(millis: t))\" data-t=\"\(t)\">\(LocalTime.format(t, zone: c.zone, seconds ? .fullSeconds : .full))</time>"
     }
 
     static func ageElement(_ t: Int64, _ c: Context) -> String {

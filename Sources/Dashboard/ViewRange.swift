@@ -2,6 +2,7 @@
 // bucket, so "last 24 hours" always includes the newest reading; a custom range is given in the
 // viewer's local time (what a datetime-local field sends) or in UTC.
 
+import CivilTime
 public import Lake
 
 public struct ViewRange: Sendable, Equatable {
@@ -82,7 +83,7 @@ public struct ViewRange: Sendable, Equatable {
     public func command(kind: LakeKind, station: String, columns: [String], format: String) -> String {
         var s = "opensensor query"
         if kind == .health { s += " --health" }
-        s += " --station \(station) --from \(TimeFormat.iso8601(millis: from)) --to \(TimeFormat.iso8601(millis: to)) --every \(every)"
+        s += " --station \(station) --from \(ISO8601.format(millis: from)) --to \(ISO8601.format(millis: to)) --every \(every)"
         if !columns.isEmpty { s += " --columns \(columns.joined(separator: ","))" }
         return s + " --format \(format)"
     }

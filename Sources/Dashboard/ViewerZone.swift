@@ -3,6 +3,7 @@
 // daylight-saving change is labelled right on both sides. Without the database, or for a name
 // it does not hold, the browser's current UTC offset is used for the whole range instead.
 
+public import CivilTime
 import Lake
 import Parquet
 import Synchronization

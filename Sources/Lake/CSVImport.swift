@@ -4,6 +4,7 @@
 // precision (`2025-06-01T00:00:05.048Z`).
 
 public import Parquet
+import CivilTime
 
 /// A CSV problem, with the 1-based line and the column it is in.
 public struct CSVImportError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -54,59 +55,13 @@ public enum CSVImport {
     }
 
     /// Milliseconds since the epoch of an ISO-8601 UTC time: `YYYY-MM-DDTHH:MM:SS[.f{1,3}](Z|+00:00)`.
-    public static func parseTimestamp(_ s: some StringProtocol) -> Int64? {
-        let b = Array(s.utf8)
-        func digits(_ at: Int, _ n: Int) -> Int? {
-            guard at + n <= b.count else { return nil }
-            var v = 0
-            for i in at..<(at + n) {
-                guard b[i] >= 48 && b[i] <= 57 else { return nil }
-                v = v * 10 + Int(b[i] - 48)
-            }
-            return v
-        }
-        guard b.count >= 20, let y = digits(0, 4), b[4] == 45, let mo = digits(5, 2), b[7] == 45, let d = digits(8, 2),
-              b[10] == 84 || b[10] == 32, let h = digits(11, 2), b[13] == 58, let mi = digits(14, 2), b[16] == 58,
-              let sec = digits(17, 2)
-        else { return nil }
-        var i = 19
-        var ms = 0
-        if i < b.count && b[i] == 46 {
-            i += 1
-            var n = 0
-            while i < b.count && b[i] >= 48 && b[i] <= 57 {
-                guard n < 3 else { return nil }  // finer than milliseconds would be silently lost
-                ms = ms * 10 + Int(b[i] - 48)
-                n += 1
-                i += 1
-            }
-            guard n > 0 else { return nil }
-            for _ in n..<3 { ms *= 10 }
-        }
-        let rest = b[i...]
-        guard rest.elementsEqual("Z".utf8) || rest.elementsEqual("+00:00".utf8) else { return nil }
-        guard (1...12).contains(mo), d >= 1, d <= daysInMonth(y, mo), h < 24, mi < 60, sec < 60 else { return nil }
-        let days = Int64(daysFromCivil(y, mo, d))
-        return ((days * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(sec) * 1000 + Int64(ms)
-    }
+    public static func parseTimestamp(_ s: some StringProtocol) -> Int64? { ISO8601.parseMillis(s) }
 
-    /// Days in month `m` (1...12) of proleptic Gregorian year `y`.
-    public static func daysInMonth(_ y: Int, _ m: Int) -> Int {
-        switch m {
-        case 2: (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
+    // Transitional: forward to CivilTime while the call sites move; removed with the last one.
+    public static func daysInMonth(_ y: Int, _ m: Int) -> Int { CivilDate.daysInMonth(year: y, month: m) }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's civil-date algorithm).
-    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+    public static func daysFromCivil(_ y: Int, _ m: Int, _ d: Int) -> Int {
+        CivilDate(year: y, month: m, day: 1)!.daysSince1970 + d - 1  // as before: any day, months 1...12
     }
 }
 

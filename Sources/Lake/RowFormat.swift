@@ -7,6 +7,7 @@
 // the words NaN, Infinity and -Infinity (strings in JSON). Timestamps print as ISO-8601 UTC
 // with milliseconds, whatever the column's unit (finer units are truncated toward the past).
 
+import CivilTime
 public import Parquet
 
 /// The text formats rows can be printed in.
@@ -62,7 +63,7 @@ public struct RowFormatter: Sendable {
         case .int64(let v):
             guard let x = v[row] else { return out.append(null) }
             if let unit = column.timestampUnit {
-                let text = TimeFormat.iso8601(millis: RowFormatter.millis(x, unit))
+                let text = ISO8601.format(millis: RowFormatter.millis(x, unit))
                 out.append(json ? "\"\(text)\"" : text)
             } else {
                 out.append(column.isUnsigned ? String(UInt64(bitPattern: x)) : String(x))

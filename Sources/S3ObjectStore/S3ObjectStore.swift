@@ -1,4 +1,5 @@
 import AWSSigV4
+import CivilTime
 public import ObjectStore
 
 #if canImport(FoundationEssentials)
@@ -103,7 +104,7 @@ public final class S3ObjectStore: ObjectStore {
                 "GET", key: path.rawValue, headers: headers, operation: "GET",
                 maxBodyBytes: configuration.maxObjectSize)
             let eTag = unquote(response.header("ETag"))
-            let modified = response.header("Last-Modified").flatMap(S3Dates.httpDate)
+            let modified = response.header("Last-Modified").flatMap(lastModified(httpDate:))
             switch response.status {
             case 200:
                 let size = response.body.count
@@ -388,7 +389,7 @@ public final class S3ObjectStore: ObjectStore {
         }
         return ObjectMeta(
             path: path, size: size, eTag: unquote(response.header("ETag")),
-            lastModified: response.header("Last-Modified").flatMap(S3Dates.httpDate))
+            lastModified: response.header("Last-Modified").flatMap(lastModified(httpDate:)))
     }
 
     func ourEarlierAttemptLanded(_ path: ObjectPath, eTag: String) async throws -> Bool {
@@ -415,7 +416,7 @@ public final class S3ObjectStore: ObjectStore {
             objects.append(
                 ObjectMeta(
                     path: path, size: size, eTag: unquote(entry.text(of: "ETag")),
-                    lastModified: entry.text(of: "LastModified").flatMap(S3Dates.iso8601)))
+                    lastModified: entry.text(of: "LastModified").flatMap(lastModified(iso8601:))))
         }
         let truncated = root.text(of: "IsTruncated") == "true"
         let token = root.text(of: "NextContinuationToken")
@@ -434,6 +435,16 @@ func parseContentRange(_ value: String) -> (Range<Int>, Int)? {
     let bounds = rest[0].split(separator: "-")
     guard bounds.count == 2, let a = Int(bounds[0]), let b = Int(bounds[1]), a <= b, b < total else { return nil }
     return (a..<(b + 1), total)
+}
+
+/// `Last-Modified`, an HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`), as a Date; nil for any other form.
+func lastModified(httpDate text: String) -> Date? {
+    HTTPDate.parseSeconds(text).map { Date(timeIntervalSince1970: Double($0)) }
+}
+
+/// A listing's `<LastModified>`, ISO 8601 (`2009-10-12T17:50:30.000Z`), as a Date.
+func lastModified(iso8601 text: String) -> Date? {
+    ISO8601.parse(text).map { Date(timeIntervalSince1970: Double($0.secondsSince1970) + Double($0.nanosecond) / 1e9) }
 }
 
 func unquote(_ eTag: String?) -> String? {

@@ -90,7 +90,7 @@ struct StatusCommand: AsyncParsableCommand {
             j.object {
                 j.field("output") { j.string(s.config.outputDirectory) }
                 j.field("collectors") { j.array(s.running) { r in j.object { j.field("station") { j.string(r.0) }; j.field("pid") { j.number(Int(r.1)) } } } }
-                j.field("last_reading") { j.string(s.lastReading.map(TimeFormat.iso8601)) }
+                j.field("last_reading") { j.string(s.lastReading.map(ISO8601.format(millis:))) }
                 j.field("last_batch_file") { j.string(s.lastBatch?.path) }
                 j.field("pending_readings") { j.number(s.journals.reduce(0) { $0 + $1.pending.count }) }
                 j.field("journal_sync_seconds") { j.number(s.config.journalSyncSeconds) }
@@ -103,7 +103,7 @@ struct StatusCommand: AsyncParsableCommand {
         print("output:        \(s.config.outputDirectory)")
         print("collector:     " + (s.running.isEmpty ? "not running" : s.running.map { "running (pid \($0.1), station \($0.0))" }.joined(separator: "; ")))
         if let t = s.lastReading {
-            print("last reading:  \(TimeFormat.iso8601(millis: t)) (\(Self.age(now - t)) ago)")
+            print("last reading:  \(ISO8601.format(millis: t)) (\(Self.age(now - t)) ago)")
         } else {
             print("last reading:  none")
         }
@@ -156,8 +156,8 @@ struct InfoCommand: AsyncParsableCommand {
                         j.field("files") { j.number(data.count) }
                         j.field("rows") { j.number(Int(data.reduce(0) { $0 + $1.rows })) }
                         j.field("bytes") { j.number(data.reduce(0) { $0 + $1.bytes }) }
-                        j.field("first_reading") { j.string(first.map(TimeFormat.iso8601)) }
-                        j.field("last_reading") { j.string(last.map(TimeFormat.iso8601)) }
+                        j.field("first_reading") { j.string(first.map(ISO8601.format(millis:))) }
+                        j.field("last_reading") { j.string(last.map(ISO8601.format(millis:))) }
                         j.field("unreadable") { j.array(s.lake.unreadable) { u in j.object { j.field("path") { j.string(u.path) }; j.field("error") { j.string(u.reason) } } } }
                         j.field("days") {
                             j.array(days.keys.sorted()) { k in
@@ -190,7 +190,7 @@ struct InfoCommand: AsyncParsableCommand {
         for e in s.config.entries { print("  \(e.key.name) = \(e.display)  [\(e.source.rawValue)]") }
         for w in s.warnings { print("  warning: \(w)") }
         print("data in \(s.config.outputDirectory): \(data.count) files, \(data.reduce(0) { $0 + $1.rows }) rows, \(data.reduce(0) { $0 + $1.bytes }) bytes")
-        if let first, let last { print("  from \(TimeFormat.iso8601(millis: first)) to \(TimeFormat.iso8601(millis: last))") }
+        if let first, let last { print("  from \(ISO8601.format(millis: first)) to \(ISO8601.format(millis: last))") }
         for k in days.keys.sorted() { print("  \(k): \(days[k]!.files) files, \(days[k]!.rows) rows, \(days[k]!.bytes) bytes") }
         for u in s.lake.unreadable { print("  unreadable: \(u.path): \(u.reason)") }
         print("journals (made durable \(s.journalSyncSummary)):")

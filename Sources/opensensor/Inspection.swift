@@ -1,3 +1,4 @@
+import CivilTime
 import Lake
 import Parquet
 
@@ -31,7 +32,7 @@ struct Inspection {
         case .int32: return le(Int32.self).map { "\($0)" }
         case .int64:
             guard let v = le(Int64.self) else { return nil }
-            if case .timestamp(_, .millis) = e.logicalType { return TimeFormat.iso8601(millis: v) }
+            if case .timestamp(_, .millis) = e.logicalType { return ISO8601.format(millis: v) }
             return "\(v)"
         case .float: return le(UInt32.self).map { "\(Float(bitPattern: $0))" }
         case .double: return le(UInt64.self).map { "\(Double(bitPattern: $0))" }

@@ -48,8 +48,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
 
     func validate() throws {
-        guard CSVImport.parseTimestamp(from) != nil else { throw ValidationError("--from: expected an ISO-8601 UTC time, got '\(from)'") }
-        if let to, CSVImport.parseTimestamp(to) == nil { throw ValidationError("--to: expected an ISO-8601 UTC time, got '\(to)'") }
+        guard ISO8601.parseMillis(from) != nil else { throw ValidationError("--from: expected an ISO-8601 UTC time, got '\(from)'") }
+        if let to, ISO8601.parseMillis(to) == nil { throw ValidationError("--to: expected an ISO-8601 UTC time, got '\(to)'") }
         guard (to == nil) != (days == nil) else { throw ValidationError("give exactly one of --to and --days") }
         if let days, !(days > 0 && days <= 3660) { throw ValidationError("--days must be > 0 and at most 3660, got \(days)") }
         guard (1...1000).contains(stations) else { throw ValidationError("--stations must be 1-1000, got \(stations)") }
@@ -62,8 +62,8 @@ struct SimulateCommand: AsyncParsableCommand {
         // only, and a progress line per station.
         if logger.logLevel < .error { logger.logLevel = .error }
         for w in warnings { logger.warning("\(w)") }
-        let start = CSVImport.parseTimestamp(from)!
-        let stop = to.flatMap(CSVImport.parseTimestamp) ?? start + Int64(days! * 86_400_000)
+        let start = ISO8601.parseMillis(from)!
+        let stop = to.flatMap(ISO8601.parseMillis) ?? start + Int64(days! * 86_400_000)
         guard stop > start else { throw CLIError("--to must be after --from") }
         let progress = Progress(total: stations, label: "stations", terminal: isatty(STDERR_FILENO) == 1)
 

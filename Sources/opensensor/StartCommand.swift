@@ -56,7 +56,7 @@ struct StartCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard speed > 0, speed <= 100_000 else { throw ValidationError("--speed must be > 0 and at most 100000, got \(speed)") }
-        if let start, CSVImport.parseTimestamp(start) == nil {
+        if let start, ISO8601.parseMillis(start) == nil {
             throw ValidationError("--start: expected an ISO-8601 UTC time like 2025-06-01T00:00:00Z, got '\(start)'")
         }
         if let stopAfter, Self.parseDuration(stopAfter) == nil {
@@ -95,7 +95,7 @@ struct StartCommand: AsyncParsableCommand {
         }
         let clock: any WallClock = (speed == 1 && start == nil)
             ? SystemWallClock()
-            : ScaledWallClock(start: start.flatMap(CSVImport.parseTimestamp) ?? SystemWallClock().nowMillis(), speed: speed)
+            : ScaledWallClock(start: start.flatMap(ISO8601.parseMillis) ?? SystemWallClock().nowMillis(), speed: speed)
         let stopAt = stopAfter.flatMap(Self.parseDuration).map { clock.nowMillis() + $0 }
 
         let settings = CollectorSettings(config, station: station!)
@@ -281,6 +281,6 @@ struct FileLogHandler: LogHandler {
         var all = metadata
         if let m = event.metadata { all.merge(m) { $1 } }
         let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        sink.write("\(TimeFormat.iso8601(millis: SystemWallClock().nowMillis())) \(event.level) \(label):\(meta) \(event.message)\n")
+        sink.write("\(ISO8601.format(millis: SystemWallClock().nowMillis())) \(event.level) \(label):\(meta) \(event.message)\n")
     }
 }

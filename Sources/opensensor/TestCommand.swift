@@ -3,6 +3,7 @@
 // otherwise, or one JSON object per reading with --json.
 
 import ArgumentParser
+import CivilTime
 import Drivers
 import HAL
 import Lake
@@ -140,7 +141,7 @@ struct TestCommand: AsyncParsableCommand {
 
     static func table(_ r: BoardReading, source: String, number: Int, limit: Int?) -> String {
         var out = "opensensor test: \(source)\n"
-        out += "reading \(number)\(limit.map { " of \($0)" } ?? "") at \(TimeFormat.iso8601(millis: r.timestamp.millisecondsSinceEpoch))\n\n"
+        out += "reading \(number)\(limit.map { " of \($0)" } ?? "") at \(ISO8601.format(millis: r.timestamp.millisecondsSinceEpoch))\n\n"
         for (sensor, quantity, value, unit) in rows(r) {
             out += pad(sensor, 10) + pad(quantity, 20) + pad(format(value), 12, right: true) + "  " + unit + "\n"
         }
@@ -150,7 +151,7 @@ struct TestCommand: AsyncParsableCommand {
     }
 
     static func line(_ r: BoardReading) -> String {
-        var parts = [TimeFormat.iso8601(millis: r.timestamp.millisecondsSinceEpoch)]
+        var parts = [ISO8601.format(millis: r.timestamp.millisecondsSinceEpoch)]
         for (name, value) in zip(BoardReading.columnNames, r.columnValues) where value != nil {
             parts.append("\(name)=\(format(value))")
         }
@@ -160,7 +161,7 @@ struct TestCommand: AsyncParsableCommand {
     }
 
     static func json(_ r: BoardReading) -> String {
-        var fields = ["\"timestamp\":\"\(TimeFormat.iso8601(millis: r.timestamp.millisecondsSinceEpoch))\""]
+        var fields = ["\"timestamp\":\"\(ISO8601.format(millis: r.timestamp.millisecondsSinceEpoch))\""]
         for (name, value) in zip(BoardReading.columnNames, r.columnValues) {
             fields.append("\"\(name)\":\(jsonNumber(value))")
         }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Dashboard
+@testable import CivilTime
 
 // Reference values come from Python's zoneinfo reading the same fixture files
 // (Fixtures/zoneinfo/make-expected.py writes expected.tsv; its header explains the records).

@@ -65,10 +65,10 @@ import Testing
     }
 
     @Test func datesParse() {
-        #expect(S3Dates.httpDate("Sun, 06 Nov 1994 08:49:37 GMT")?.timeIntervalSince1970 == 784_111_777)
-        #expect(S3Dates.iso8601("2009-10-12T17:50:30.000Z")?.timeIntervalSince1970 == 1_255_369_830)
-        #expect(S3Dates.httpDate("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
-        #expect(S3Dates.iso8601("2009-13-12T17:50:30Z") == nil)
+        #expect(lastModified(httpDate: "Sun, 06 Nov 1994 08:49:37 GMT")?.timeIntervalSince1970 == 784_111_777)
+        #expect(lastModified(iso8601: "2009-10-12T17:50:30.000Z")?.timeIntervalSince1970 == 1_255_369_830)
+        #expect(lastModified(httpDate: "Sunday, 06-Nov-94 08:49:37 GMT") == nil)
+        #expect(lastModified(iso8601: "2009-13-12T17:50:30Z") == nil)
     }
 
     @Test func contentRangeParses() {

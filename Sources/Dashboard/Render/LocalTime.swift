@@ -1,4 +1,4 @@
-import Lake
+import CivilTime
 
 /// Wall-clock text for a UTC instant seen from the viewer's zone (``ViewerZone``: the zone's
 /// offset at that instant, so labels on either side of a daylight-saving change are both right).
@@ -39,18 +39,10 @@ public enum LocalTime {
         return String(decoding: out, as: UTF8.self)
     }
 
-    struct Civil: Equatable {
-        var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
-    }
-
-    /// The calendar fields of `local` (ms since 1970-01-01T00:00 in the viewer's zone).
-    static func civil(local: Int64) -> Civil {
-        let seconds = local.floorDiv(1000)
-        let days = seconds.floorDiv(86_400)
-        let secondOfDay = Int(seconds - days * 86_400)
-        let (y, m, d) = TimeFormat.civil(fromDays: Int(days))
-        return Civil(year: y, month: m, day: d, hour: secondOfDay / 3600,
-                     minute: secondOfDay / 60 % 60, second: secondOfDay % 60)
+    /// The calendar fields of `local` (ms since 1970-01-01T00:00 in the viewer's zone): the
+    /// calendar reads a local time the way it reads a UTC one.
+    static func civil(local: Int64) -> CivilDateTime {
+        CivilDateTime(millisSince1970: local)
     }
 
     static func append(_ millis: Int64, zone: ViewerZone, _ style: Style, to out: inout [UInt8]) {

@@ -2,6 +2,7 @@
 // range), how wide the time buckets are, and which columns to aggregate. Validation happens
 // here, before any file is touched, so a typo costs nothing and names what was wrong.
 
+import CivilTime
 public import Parquet
 
 /// Which half of a station's output a query reads (docs/ARCHITECTURE.md §2: `data_HHMM.parquet` under the
@@ -123,14 +124,14 @@ public struct LakeQuery: Sendable, Equatable {
     /// Checks the bounds; `columns` are checked by `resolvedColumns()`.
     public func validate() throws(QueryError) {
         if let from, let to, to <= from {
-            throw QueryError("the time range is empty: 'to' (\(TimeFormat.iso8601(millis: to))) must be after 'from' (\(TimeFormat.iso8601(millis: from)))")
+            throw QueryError("the time range is empty: 'to' (\(ISO8601.format(millis: to))) must be after 'from' (\(ISO8601.format(millis: from)))")
         }
     }
 
     /// `2025-06-01T00:00:05.048Z`, or a whole UTC day `2025-06-01` (its midnight); nil otherwise.
     public static func parseTime(_ text: String) -> Int64? {
-        if let t = CSVImport.parseTimestamp(text) { return t }
-        if text.count == 10 { return CSVImport.parseTimestamp(text + "T00:00:00Z") }
+        if let t = ISO8601.parseMillis(text) { return t }
+        if text.count == 10 { return ISO8601.parseMillis(text + "T00:00:00Z") }
         return nil
     }
 

@@ -4,6 +4,7 @@
 // (averages as doubles, minima and maxima in the column's own type); a null is an empty CSV
 // cell or a JSON null.
 
+import CivilTime
 public import Parquet
 
 /// How `QueryOutput` prints an answer.
@@ -20,7 +21,7 @@ public enum QueryOutput {
 
     /// The cells of one group; nil is null.
     public static func cells(_ g: QueryGroup, _ columns: [Column]) -> [String?] {
-        var out: [String?] = [g.station, TimeFormat.iso8601(millis: g.start), String(g.count)]
+        var out: [String?] = [g.station, ISO8601.format(millis: g.start), String(g.count)]
         out.reserveCapacity(3 + 3 * columns.count)
         for (c, a) in zip(columns, g.aggregates) {
             out.append(a.average.map { number($0, .double) })
@@ -82,7 +83,7 @@ public enum QueryOutput {
         var rows: [[String]] = []
         rows.reserveCapacity(result.groups.count)
         for g in result.groups {
-            var r = [g.station, TimeFormat.iso8601(millis: g.start), String(g.count)]
+            var r = [g.station, ISO8601.format(millis: g.start), String(g.count)]
             for (c, a) in zip(result.columns, g.aggregates) {
                 r.append(a.average.map { rounded($0) } ?? "")
                 r.append(a.minimum.map { number($0, c.type) } ?? "")

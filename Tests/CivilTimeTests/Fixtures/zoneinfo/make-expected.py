@@ -5,7 +5,7 @@ The values come from Python's `zoneinfo`, reading the fixture TZif files in this
 (ZoneInfo.from_file), so they do not depend on the tzdata installed on the machine.
 It also rebuilds the "slim" fixture Test/Slim with `zic -b slim` when zic is available.
 
-Run from anywhere:  python3 Tests/DashboardTests/Fixtures/zoneinfo/make-expected.py
+Run from anywhere:  python3 Tests/CivilTimeTests/Fixtures/zoneinfo/make-expected.py
 
 Record types (tab-separated, one per line):
   Z <name>                    start of a zone: a fixture path, or "posix:<TZ string>"
