@@ -39,23 +39,23 @@ extension FileIO {
     /// When `fill` throws, nothing is published and the temporary file is removed.
     package static func write(to path: String, mode: WriteMode, permissions: mode_t? = nil, durable: Bool = true,
                               _ fill: (FileSink) throws(FileError) -> Void) throws(FileError) {
-        let (dir, _) = split(path)
-        let temp = dir + "/" + temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        try stage(for: path, permissions: permissions, durable: durable, fill).publish(mode)
+    }
+
+    /// The first half of an atomic write: the bytes under a temporary name beside `path`,
+    /// fsynced when `durable`, for a caller that decides between the two halves (under a lock,
+    /// after a check) whether to publish. Removed unless published.
+    package static func stage(for path: String, permissions: mode_t? = nil, durable: Bool = true,
+                              _ fill: (FileSink) throws(FileError) -> Void) throws(FileError) -> StagedFile {
+        let temp = split(path).folder + "/" + temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let fd = try retrying("create", temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions ?? 0o644) }
-        var published = false
-        defer { if !published { unlink(temp) } }
-        do {
-            defer { close(fd) }
-            if let permissions { try retrying("fchmod", temp) { fchmod(fd, permissions) } }
-            try fill(FileSink(fd: fd, path: temp))
-            if durable { try retrying("fsync", temp) { fsync(fd) } }
-        }
-        switch mode {
-        case .replace: try retrying("rename", path) { rename(temp, path) }
-        case .createOnly: try publishWithoutReplacing(temp, as: path)
-        }
-        published = true
-        if durable { try syncFolder(dir) }
+        // From here on, the staged file's end removes the temporary file unless it was published.
+        let staged = StagedFile(temporaryPath: temp, path: path, durable: durable)
+        defer { close(fd) }
+        if let permissions { try retrying("fchmod", temp) { fchmod(fd, permissions) } }
+        try fill(FileSink(fd: fd, path: temp))
+        if durable { try retrying("fsync", temp) { fsync(fd) } }
+        return staged
     }
 
     /// The ways to give a file a name only if no file has it, in the order tried.
@@ -151,6 +151,32 @@ extension FileIO {
         let dir = String(path[..<slash])
         return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
     }
+}
+
+/// Bytes written and fsynced under a temporary name, waiting for their final one.
+package final class StagedFile {
+    package let temporaryPath: String
+    package let path: String
+    let durable: Bool
+
+    init(temporaryPath: String, path: String, durable: Bool) {
+        self.temporaryPath = temporaryPath
+        self.path = path
+        self.durable = durable
+    }
+
+    /// Gives the staged file its final name as `mode` says, then (when durable) fsyncs the
+    /// folder. On failure the temporary file is removed and nothing else changed.
+    package func publish(_ mode: FileIO.WriteMode) throws(FileError) {
+        switch mode {
+        case .replace: try FileIO.retrying("rename", path) { rename(temporaryPath, path) }
+        case .createOnly: try FileIO.publishWithoutReplacing(temporaryPath, as: path)
+        }
+        if durable { try FileIO.syncFolder(FileIO.split(path).folder) }
+    }
+
+    // Published, the temporary name is gone and this unlink fails harmlessly (ENOENT).
+    deinit { unlink(temporaryPath) }
 }
 
 /// Where an atomic write's bytes go: the temporary file, written in full (short writes and

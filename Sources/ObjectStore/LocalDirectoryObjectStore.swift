@@ -4,9 +4,8 @@ import Synchronization
     import Glibc
 #elseif canImport(Musl)
     import Musl
-#elseif canImport(Darwin)
-    import Darwin
 #endif
+import DurableFiles
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -16,9 +15,9 @@ import Synchronization
 
 /// A store in a local folder: the key `a/b/c.parquet` is the file `<root>/a/b/c.parquet`.
 ///
-/// Puts are atomic and durable: the bytes go to a temporary file in the target folder, which is
-/// fsynced, then renamed over the key (or hard-linked for a create-only put, which fails
-/// atomically if the key exists), and the folder is fsynced. Temporary files are named
+/// Puts are atomic and durable, on the durable-file layer: the bytes go to a temporary file in
+/// the target folder, which is fsynced, then renamed over the key (or published create-only,
+/// which fails if the key exists), and the folder is fsynced. Temporary files are named
 /// `.opensensor-tmp.*`, never listed, and keys with such a segment are refused. Conditional
 /// updates (`If-Match`) are atomic within this process only. ETags are derived from inode,
 /// modification time and size, as Apache Arrow's local store does.
@@ -26,7 +25,7 @@ public final class LocalDirectoryObjectStore: ObjectStore {
     /// The folder holding the objects.
     public let root: String
     private let commitLock = Mutex(())
-    static let tempMarker = ".opensensor-tmp."
+    static let tempMarker = FileIO.temporaryPrefix
 
     /// A store rooted at `root`, which must exist and be a folder.
     /// - Throws: ``ObjectStoreError`` (configuration) when it is missing or not a folder.
@@ -50,23 +49,17 @@ public final class LocalDirectoryObjectStore: ObjectStore {
         let target = file(path)
         let folder = String(target[..<target.lastIndex(of: "/")!])
         try makeFolders(folder, for: path)
-        let temp = folder + "/" + Self.tempMarker + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        try writeDurably(temp, bytes, path: path)
-        defer { unlink(temp) }
+        let staged: StagedFile
+        do {
+            staged = try FileIO.stage(for: target) { sink throws(FileError) in try sink.write(bytes) }
+        } catch {
+            throw Self.posixError(error, path, "PUT")
+        }
         try commitLock.withLock { _ throws(ObjectStoreError) in
+            let publish: FileIO.WriteMode
             switch mode {
-            case .overwrite:
-                guard rename(temp, target) == 0 else { throw Self.posixError("rename", errno, path, "PUT") }
-            case .create:
-                guard link(temp, target) == 0 else {
-                    let code = errno
-                    if code == EEXIST {
-                        throw ObjectStoreError(
-                            .alreadyExists, "an object already exists at this key", path: path.rawValue,
-                            operation: "PUT")
-                    }
-                    throw Self.posixError("link", code, path, "PUT")
-                }
+            case .overwrite: publish = .replace
+            case .create: publish = .createOnly
             case .update(let eTag):
                 let current = try? metaOrNil(path)
                 guard let current = current ?? nil, current.eTag == eTag else {
@@ -74,10 +67,16 @@ public final class LocalDirectoryObjectStore: ObjectStore {
                         .preconditionFailed, "expected ETag \(eTag), found a different version or none",
                         path: path.rawValue, operation: "PUT")
                 }
-                guard rename(temp, target) == 0 else { throw Self.posixError("rename", errno, path, "PUT") }
+                publish = .replace
+            }
+            do throws(FileError) {
+                try staged.publish(publish)
+            } catch {
+                guard error.kind == .alreadyExists && publish == .createOnly else { throw Self.posixError(error, path, "PUT") }
+                throw ObjectStoreError(
+                    .alreadyExists, "an object already exists at this key", path: path.rawValue, operation: "PUT")
             }
         }
-        syncFolder(folder)
         return PutResult(eTag: try headNow(path).eTag)
     }
 
@@ -90,31 +89,24 @@ public final class LocalDirectoryObjectStore: ObjectStore {
 
     public func get(_ path: ObjectPath, range: ByteRange?) async throws -> GetResult {
         try checkUsable(path)
-        let fd = open(file(path), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR || code == EISDIR { throw InMemoryObjectStore.notFound(path, "GET") }
-            throw Self.posixError("open", code, path, "GET")
+        let file: ReadFile
+        do {
+            file = try ReadFile(path: self.file(path))
+        } catch {
+            if error.kind == .notFound || error.errno == EISDIR { throw InMemoryObjectStore.notFound(path, "GET") }
+            throw Self.posixError(error, path, "GET")
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Self.posixError("fstat", errno, path, "GET") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw InMemoryObjectStore.notFound(path, "GET") }
-        let meta = Self.meta(path, st)
+        guard file.isRegular else { throw InMemoryObjectStore.notFound(path, "GET") }
+        let meta = Self.meta(path, file.status)
         let selected = try InMemoryObjectStore.select(range, size: meta.size, path: path)
-        var bytes = [UInt8](repeating: 0, count: selected.count)
-        var done = 0
-        while done < selected.count {
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                pread(fd, buffer.baseAddress! + done, selected.count - done, off_t(selected.lowerBound + done))
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw n == 0
-                    ? ObjectStoreError(.transient, "the file shrank while being read", path: path.rawValue, operation: "GET")
-                    : Self.posixError("pread", errno, path, "GET")
-            }
-            done += n
+        let bytes: [UInt8]
+        do {
+            bytes = try file.read(count: selected.count, at: selected.lowerBound)
+        } catch {
+            throw Self.posixError(error, path, "GET")
+        }
+        guard bytes.count == selected.count else {
+            throw ObjectStoreError(.transient, "the file shrank while being read", path: path.rawValue, operation: "GET")
         }
         return GetResult(bytes: bytes, meta: meta, range: selected)
     }
@@ -151,7 +143,8 @@ public final class LocalDirectoryObjectStore: ObjectStore {
             }
             throw Self.posixError("unlink", code, path, "DELETE")
         }
-        syncFolder(String(target[..<target.lastIndex(of: "/")!]))
+        // The key is gone either way; only its durability across a power cut is at stake.
+        try? FileIO.syncFolder(String(target[..<target.lastIndex(of: "/")!]))
     }
 
     // MARK: Files
@@ -179,11 +172,7 @@ public final class LocalDirectoryObjectStore: ObjectStore {
     }
 
     static func meta(_ path: ObjectPath, _ st: stat) -> ObjectMeta {
-        #if canImport(Darwin)
-            let (seconds, nanos) = (Int(st.st_mtimespec.tv_sec), Int(st.st_mtimespec.tv_nsec))
-        #else
-            let (seconds, nanos) = (Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec))
-        #endif
+        let (seconds, nanos) = (Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec))
         let eTag =
             String(UInt64(st.st_ino), radix: 16) + "-" + String(seconds * 1_000_000_000 + nanos, radix: 16) + "-"
             + String(Int(st.st_size), radix: 16)
@@ -193,70 +182,31 @@ public final class LocalDirectoryObjectStore: ObjectStore {
     }
 
     func makeFolders(_ folder: String, for path: ObjectPath) throws(ObjectStoreError) {
-        var current = root
-        for segment in folder.dropFirst(root.count).split(separator: "/") {
-            current += "/" + segment
-            if mkdir(current, 0o755) != 0 {
-                let code = errno
-                var st = stat()
-                if code == EEXIST && stat(current, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { continue }
-                if code == EEXIST {
-                    throw ObjectStoreError(
-                        .rejected, "\(current) is a file, so no object can be stored below it", path: path.rawValue,
-                        operation: "PUT")
-                }
-                throw Self.posixError("mkdir", code, path, "PUT")
-            }
+        do {
+            try FileIO.makeFolders(folder)
+        } catch {
+            guard error.errno == ENOTDIR else { throw Self.posixError(error, path, "PUT") }
+            throw ObjectStoreError(
+                .rejected, "\(error.path) is a file, so no object can be stored below it", path: path.rawValue,
+                operation: "PUT")
         }
-    }
-
-    func writeDurably(_ temp: String, _ bytes: [UInt8], path: ObjectPath) throws(ObjectStoreError) {
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Self.posixError("open", errno, path, "PUT") }
-        var failure: ObjectStoreError?
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 {
-                failure = Self.posixError("write", errno, path, "PUT")
-                break
-            }
-            done += n
-        }
-        if failure == nil && fsync(fd) != 0 { failure = Self.posixError("fsync", errno, path, "PUT") }
-        if close(fd) != 0 && failure == nil { failure = Self.posixError("close", errno, path, "PUT") }
-        if let failure {
-            unlink(temp)
-            throw failure
-        }
-    }
-
-    func syncFolder(_ folder: String) {
-        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
     }
 
     func walk(relative: String, into keys: inout [String]) {
         let folder = relative.isEmpty ? root : root + "/" + relative
-        guard let dir = opendir(folder) else { return }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." || name.hasPrefix(Self.tempMarker) { continue }
-            let key = relative.isEmpty ? name : relative + "/" + name
-            var st = stat()
-            guard lstat(root + "/" + key, &st) == 0 else { continue }
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR: walk(relative: key, into: &keys)
-            case S_IFREG: keys.append(key)
-            default: continue
+        // Hidden names are keys too; only the layer's temporary files are not.
+        for entry in (try? FileIO.entries(in: folder, hidden: true)) ?? [] where !entry.name.hasPrefix(Self.tempMarker) {
+            let key = relative.isEmpty ? entry.name : relative + "/" + entry.name
+            switch entry.kind {
+            case .folder: walk(relative: key, into: &keys)
+            case .file: keys.append(key)
+            case .symbolicLink, .other: continue
             }
         }
+    }
+
+    static func posixError(_ error: FileError, _ path: ObjectPath, _ operation: String) -> ObjectStoreError {
+        posixError(error.operation, error.errno, path, operation)
     }
 
     static func posixError(_ call: String, _ code: Int32, _ path: ObjectPath, _ operation: String) -> ObjectStoreError {
