@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "DurableFiles", dependencies: ["CLinuxShims"], swiftSettings: strict),
         // The calendar and the clock: days and civil dates, ISO-8601, time-zone rules.
         .target(name: "CivilTime", swiftSettings: strict),
+        // JSON text: string escaping and numbers, and the writer every JSON output goes through.
+        .target(name: "JSONText", swiftSettings: strict),
 
         // MARK: Hardware
         .target(name: "HAL", swiftSettings: strict),
@@ -50,15 +52,15 @@ let package = Package(
         .target(name: "Snappy", swiftSettings: strict),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Parquet", dependencies: ["Snappy", "CZlib", "DurableFiles"], swiftSettings: strict),
-        .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime"], swiftSettings: strict),
+        .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime", "JSONText"], swiftSettings: strict),
 
         // MARK: Object storage
         .target(name: "AWSSigV4", dependencies: ["CivilTime"], swiftSettings: strict),
         .target(name: "ObjectStore", dependencies: ["DurableFiles"], swiftSettings: strict),
+        // HTTP/1.1 over SwiftNIO with TLS; knows nothing of object stores.
         .target(
-            name: "S3ObjectStore",
+            name: "HTTP1Client",
             dependencies: [
-                "ObjectStore", "AWSSigV4", "CivilTime",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -66,6 +68,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .target(name: "S3ObjectStore", dependencies: ["ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
 
         // MARK: The station, by concern (docs/ARCHITECTURE.md §3)
         .target(
@@ -96,7 +99,7 @@ let package = Package(
         // MARK: The dashboard
         .target(
             name: "Dashboard",
-            dependencies: ["Lake", "Parquet", "CivilTime", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Lake", "Parquet", "CivilTime", "JSONText", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
@@ -104,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "opensensor",
             dependencies: [
-                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "ObjectStore", "S3ObjectStore", "Dashboard",
+                "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "ObjectStore", "S3ObjectStore", "Dashboard", "JSONText",
                 "Config", "Collector", "LakeSync", "Systemd", "StationRuntime", "DurableFiles", "CivilTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -145,6 +148,7 @@ let package = Package(
             path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"], swiftSettings: strict),
         .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Parquet", "DurableFiles"], swiftSettings: strict),
         .testTarget(
             name: "CollectorTests",
@@ -171,9 +175,9 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
-            name: "S3ObjectStoreTests",
-            dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime",
-                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            name: "HTTP1ClientTests",
+            dependencies: ["HTTP1Client", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
     ]
+        .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
 )

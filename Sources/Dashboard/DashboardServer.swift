@@ -19,6 +19,7 @@ import CivilTime
 import Dispatch
 public import Hummingbird
 import HummingbirdCore
+import JSONText
 import Lake
 public import Logging
 import Parquet
@@ -78,7 +79,14 @@ public struct Dashboard: Sendable {
                     }
                 } else {
                     for s in stations {
-                        lines.append("{\"station\":\(RowFormatter.jsonString(s.id)),\"last_reading\":\(s.lastReading.map { RowFormatter.jsonString(ISO8601.format(millis: $0)) } ?? "null"),\"age_seconds\":\(s.lastReading.map { String((now - $0) / 1000) } ?? "null"),\"has_health\":\(s.hasHealth)}")
+                        let j = JSONWriter()
+                        j.object {
+                            j.field("station") { j.string(s.id) }
+                            j.field("last_reading") { j.string(s.lastReading.map(ISO8601.format(millis:))) }
+                            j.field("age_seconds") { j.number(s.lastReading.map { (now - $0) / 1000 }) }
+                            j.field("has_health") { j.bool(s.hasHealth) }
+                        }
+                        lines.append(j.out)
                     }
                 }
                 return Self.text(lines, format)
@@ -97,11 +105,20 @@ public struct Dashboard: Sendable {
                 if format == .csv {
                     return Self.text([(["timestamp"] + names).joined(separator: ","), cells.map { $0 ?? "" }.joined(separator: ",")], format)
                 }
-                var s = "{\"station\":\(RowFormatter.jsonString(id)),\"file\":\(RowFormatter.jsonString(row.file))"
-                for (name, cell) in zip(["timestamp"] + names, cells) {
-                    s += ",\(RowFormatter.jsonString(name)):" + (name == "timestamp" ? RowFormatter.jsonString(cell!) : cell ?? "null")
+                let j = JSONWriter()
+                j.object {
+                    j.field("station") { j.string(id) }
+                    j.field("file") { j.string(row.file) }
+                    j.field("timestamp") { j.string(ISO8601.format(millis: row.time)) }
+                    for n in names {
+                        // The same spelling as the CSV (Self.number); NaN and infinities are null.
+                        j.field(n) {
+                            guard let v = row.values[n] else { return j.null() }
+                            if kind == .data { j.number(Float(v)) } else { j.number(v) }
+                        }
+                    }
                 }
-                return Self.text([s + "}"], format)
+                return Self.text([j.out], format)
             }
         }
         router.get("/api/stations/:id/series") { request, context in

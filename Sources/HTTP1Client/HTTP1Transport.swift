@@ -3,57 +3,19 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOTLS
-import ObjectStore
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A failure below HTTP: no connection, a broken or silent connection, a TLS failure. The store
-/// reports all of them as transient ("no answer from …"), as a retry may well succeed.
-public struct S3TransportError: Error, Sendable, CustomStringConvertible {
-    /// What went wrong.
-    public enum Kind: Sendable, Equatable {
-        /// The URL is not `http(s)://host[:port]/path`.
-        case invalidURL
-        /// The connection could not be opened (refused, unreachable, name not resolved).
-        case connect
-        /// Opening the connection (TCP and TLS handshake) took longer than the connect timeout.
-        case connectTimeout
-        /// The TLS handshake failed or the certificate was not accepted.
-        case tls
-        /// The server closed or reset the connection before the answer was complete.
-        case connectionClosed
-        /// The server sent nothing for longer than the read timeout.
-        case readTimeout
-        /// The whole request took longer than the request timeout.
-        case requestTimeout
-        /// The transport was shut down.
-        case shutDown
-    }
-
-    /// What went wrong.
-    public let kind: Kind
-    /// What happened, naming the server.
-    public let message: String
-    /// Whether any byte of the answer had arrived (a stale kept-alive connection closes before).
-    public let answerStarted: Bool
-
-    init(_ kind: Kind, _ message: String, answerStarted: Bool = false) {
-        self.kind = kind
-        self.message = message
-        self.answerStarted = answerStarted
-    }
-
-    public var description: String { message }
-}
-
 /// The real transport: HTTP/1.1 over SwiftNIO, with TLS 1.2 or later (system trust roots, SNI,
 /// hostname verification) for `https`. Keeps up to four connections per scheme, host and port alive
-/// between requests; follows no redirect (an S3 redirect means a wrong region) and asks for no
-/// compression, so bodies arrive exactly as stored.
-public final class HTTP1Transport: S3Transport {
+/// between requests; follows no redirect (the caller decides what one means) and asks for no
+/// compression, so bodies arrive exactly as the server holds them. Knows nothing of what it
+/// carries: every failure is an ``HTTPClientError`` and every answer, whatever its status, a
+/// ``HTTP1Response``.
+public final class HTTP1Transport: Sendable {
     let connectTimeout: TimeAmount
     let readTimeout: TimeAmount
     let requestTimeout: TimeAmount
@@ -80,7 +42,7 @@ public final class HTTP1Transport: S3Transport {
         self.pool = ConnectionPool(maxPerHost: 4, idleTimeout: .seconds(15))
     }
 
-    public func send(_ request: S3HTTPRequest, maxBodyBytes: Int) async throws -> S3HTTPResponse {
+    public func send(_ request: HTTP1Request, maxBodyBytes: Int) async throws -> HTTP1Response {
         let deadline = NIODeadline.now() + requestTimeout
         let (target, pathAndQuery) = try Target.parse(request.url)
         var headers = HTTPHeaders()
@@ -106,8 +68,8 @@ public final class HTTP1Transport: S3Transport {
                         head: head, body: body, maxBodyBytes: maxBodyBytes, readTimeout: readTimeout, deadline: deadline,
                         requestTimeout: requestTimeout, promise: channel.eventLoop.makePromise()))
                 pool.release(target.key, channel, reusable: answer.keepAlive)
-                return S3HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)
-            } catch let error as S3TransportError
+                return HTTP1Response(status: answer.status, headers: answer.headers, body: answer.body)
+            } catch let error as HTTPClientError
                 where reused && idempotent && !retriedStale && error.kind == .connectionClosed && !error.answerStarted
             {
                 pool.release(target.key, channel, reusable: false)
@@ -133,7 +95,7 @@ public final class HTTP1Transport: S3Transport {
 
     /// An idle connection to `target`, or a new one.
     func lease(_ target: Target, deadline: NIODeadline) async throws -> (any Channel, reused: Bool) {
-        let busy = S3TransportError(
+        let busy = HTTPClientError(
             .requestTimeout,
             "all \(pool.maxPerHost) connections to \(target.authority) stayed busy for the request timeout of \(Self.seconds(requestTimeout))")
         switch try await pool.acquire(target.key, deadline: deadline, timeout: busy) {
@@ -181,12 +143,12 @@ public final class HTTP1Transport: S3Transport {
             // reset of the connect itself; the handshake's own error says more.
             // (Failing `ready` does nothing when the handshake has failed it already.)
             ready.fail(error)
-            do { try await ready.futureResult.get() } catch let e as S3TransportError where e.kind == .tls { throw e } catch {}
+            do { try await ready.futureResult.get() } catch let e as HTTPClientError where e.kind == .tls { throw e } catch {}
             throw Self.connectError(error, target: target, timeout: timeout)
         }
         // The TLS handshake counts against the connect timeout too.
         let handshakeTimer = loop.scheduleTask(deadline: .now() + timeout) {
-            ready.fail(S3TransportError(.connectTimeout, "the TLS handshake with \(remote) took longer than \(Self.seconds(timeout))"))
+            ready.fail(HTTPClientError(.connectTimeout, "the TLS handshake with \(remote) took longer than \(Self.seconds(timeout))"))
         }
         do {
             try await ready.futureResult.get()
@@ -207,7 +169,7 @@ public final class HTTP1Transport: S3Transport {
             do {
                 context = try NIOSSLContext(configuration: Self.requiringTLS12(tlsConfiguration ?? .makeClientConfiguration()))
             } catch {
-                throw S3TransportError(.tls, "could not set up TLS with the system's trust roots (\(error))")
+                throw HTTPClientError(.tls, "could not set up TLS with the system's trust roots (\(error))")
             }
             cached = context
             return context
@@ -241,28 +203,28 @@ public final class HTTP1Transport: S3Transport {
 
     static func connectError(_ error: any Error, target: Target, timeout: TimeAmount) -> any Error {
         let remote = target.authority
-        if let error = error as? S3TransportError { return error }
+        if let error = error as? HTTPClientError { return error }
         if case ChannelError.connectTimeout = error {
-            return S3TransportError(.connectTimeout, "connecting to \(remote) took longer than \(seconds(timeout))")
+            return HTTPClientError(.connectTimeout, "connecting to \(remote) took longer than \(seconds(timeout))")
         }
         if let error = error as? NIOConnectionError {
             if error.connectionErrors.isEmpty {
-                return S3TransportError(.connect, "could not resolve the host name \(target.host)")
+                return HTTPClientError(.connectFailed, "could not resolve the host name \(target.host)")
             }
             if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
-                return S3TransportError(.connect, "\(remote) refused the connection (is the endpoint right and the server up?)")
+                return HTTPClientError(.connectFailed, "\(remote) refused the connection (is the endpoint right and the server up?)")
             }
             let reasons = error.connectionErrors.map { "\($0.target): \($0.error)" }.joined(separator: "; ")
-            return S3TransportError(.connect, "could not connect to \(remote) (\(reasons))")
+            return HTTPClientError(.connectFailed, "could not connect to \(remote) (\(reasons))")
         }
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
-            return S3TransportError(.connect, "\(remote) refused the connection (is the endpoint right and the server up?)")
+            return HTTPClientError(.connectFailed, "\(remote) refused the connection (is the endpoint right and the server up?)")
         }
-        return S3TransportError(.connect, "could not connect to \(remote) (\(error))")
+        return HTTPClientError(.connectFailed, "could not connect to \(remote) (\(error))")
     }
 
-    static func requestTimedOut(_ limit: TimeAmount, _ remote: String, detail: String = "") -> S3TransportError {
-        S3TransportError(.requestTimeout, "no complete answer from \(remote) within \(seconds(limit))\(detail)")
+    static func requestTimedOut(_ limit: TimeAmount, _ remote: String, detail: String = "") -> HTTPClientError {
+        HTTPClientError(.requestTimeout, "no complete answer from \(remote) within \(seconds(limit))\(detail)")
     }
 
     static func amount(_ d: Duration) -> TimeAmount {
@@ -290,8 +252,8 @@ struct Target: Sendable {
     var key: ConnectionPool.Key { .init(scheme: scheme, host: host, port: port) }
 
     /// Splits `scheme://authority/path?query` into the target and the request-target.
-    static func parse(_ url: String) throws(S3TransportError) -> (Target, String) {
-        let bad = { (why: String) in S3TransportError(.invalidURL, "invalid request URL \"\(displayedEndpoint(url))\": \(why)") }
+    static func parse(_ url: String) throws(HTTPClientError) -> (Target, String) {
+        let bad = { (why: String) in HTTPClientError(.invalidURL, "invalid request URL \"\(Target.withoutUserInfo(url))\": \(why)") }
         guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else { throw bad("no scheme") }
         let scheme = url[..<colon].lowercased()
         guard scheme == "http" || scheme == "https" else { throw bad("the scheme must be http or https") }
@@ -324,6 +286,16 @@ struct Target: Sendable {
         }
         guard !host.isEmpty else { throw bad("no host") }
         return (Target(scheme: scheme, host: host, port: port, authority: authority), pathAndQuery)
+    }
+
+    /// `url` with any `user:password@` removed, for messages: the parse refuses user information,
+    /// and the refusal must not print a password.
+    static func withoutUserInfo(_ url: String) -> String {
+        var start = url.startIndex
+        if let range = url.firstRange(of: "://") { start = range.upperBound }
+        let end = url[start...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex
+        guard let at = url[start..<end].lastIndex(of: "@") else { return url }
+        return String(url[..<start]) + String(url[url.index(after: at)...])
     }
 
     /// Whether `host` is an IPv4 or IPv6 literal (which TLS must not send as SNI).
@@ -401,7 +373,7 @@ final class ExchangeHandler: ChannelDuplexHandler {
         let exchange = unwrapOutboundIn(data)
         guard current == nil else {
             // The pool leases a connection to one request at a time; this is a bug, not the network.
-            let error = S3TransportError(.connectionClosed, "internal error: two requests on one connection to \(remote)")
+            let error = HTTPClientError(.connectionClosed, "internal error: two requests on one connection to \(remote)")
             exchange.promise.fail(error)
             promise?.fail(error)
             return
@@ -463,7 +435,7 @@ final class ExchangeHandler: ChannelDuplexHandler {
             body!.writeBuffer(&part)
         case .end:
             guard let head = responseHead else {
-                fail(context, S3TransportError(.connectionClosed, "\(remote) ended an answer that had no status line", answerStarted: true))
+                fail(context, HTTPClientError(.malformedResponse, "\(remote) ended an answer that had no status line", answerStarted: true))
                 return
             }
             let answer = HTTPAnswer(
@@ -475,11 +447,11 @@ final class ExchangeHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        ready.fail(S3TransportError(.tls, "\(remote) closed the connection during the TLS handshake"))
+        ready.fail(HTTPClientError(.tls, "\(remote) closed the connection during the TLS handshake"))
         if current != nil {
             fail(
                 context,
-                S3TransportError(
+                HTTPClientError(
                     .connectionClosed,
                     answerStarted
                         ? "\(remote) closed the connection in the middle of the answer"
@@ -500,25 +472,33 @@ final class ExchangeHandler: ChannelDuplexHandler {
 
     private func mapped(_ error: any Error) -> any Error {
         switch error {
-        case is S3TransportError, is ObjectStoreError, is CancellationError:
+        case is HTTPClientError, is CancellationError:
             return error
+        case HTTPParserError.invalidEOFState:
+            // The parser's view of a connection closed mid-answer: a cut, not bad bytes.
+            return HTTPClientError(
+                .connectionClosed, "\(remote) closed the connection in the middle of the answer", answerStarted: answerStarted)
+        case is HTTPParserError:
+            // Bytes that are not HTTP/1.1: a broken server or proxy, or a connection out of step.
+            return HTTPClientError(
+                .malformedResponse, "\(remote) sent an answer that is not valid HTTP/1.1 (\(error))", answerStarted: answerStarted)
         case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
-            return S3TransportError(.tls, "TLS with \(remote) failed: \(error)", answerStarted: answerStarted)
+            return HTTPClientError(.tls, "TLS with \(remote) failed: \(error)", answerStarted: answerStarted)
         case let error as IOError where error.errnoCode == ECONNRESET || error.errnoCode == EPIPE:
-            return S3TransportError(.connectionClosed, "\(remote) reset the connection", answerStarted: answerStarted)
+            return HTTPClientError(.connectionClosed, "\(remote) reset the connection", answerStarted: answerStarted)
         case ChannelError.ioOnClosedChannel, ChannelError.eof, ChannelError.alreadyClosed, ChannelError.outputClosed:
-            return S3TransportError(
+            return HTTPClientError(
                 .connectionClosed, "the connection to \(remote) was closed", answerStarted: answerStarted)
         default:
-            return S3TransportError(.connectionClosed, "the connection to \(remote) failed: \(error)", answerStarted: answerStarted)
+            return HTTPClientError(.connectionClosed, "the connection to \(remote) failed: \(error)", answerStarted: answerStarted)
         }
     }
 
-    private func tooLarge(_ exchange: HTTPExchange) -> ObjectStoreError {
-        ObjectStoreError(
-            .rejected,
-            "the answer is larger than the \(exchange.maxBodyBytes) bytes allowed (S3Configuration.maxObjectSize)",
-            operation: exchange.head.method.rawValue)
+    private func tooLarge(_ exchange: HTTPExchange) -> HTTPClientError {
+        HTTPClientError(
+            .responseTooLarge,
+            "the answer from \(remote) to \(exchange.head.method.rawValue) is larger than the \(exchange.maxBodyBytes) bytes allowed",
+            answerStarted: true)
     }
 
     private func armReadTimer(_ context: ChannelHandlerContext, in delay: TimeAmount) {
@@ -529,7 +509,7 @@ final class ExchangeHandler: ChannelDuplexHandler {
             if silent >= exchange.readTimeout {
                 fail(
                     context,
-                    S3TransportError(
+                    HTTPClientError(
                         .readTimeout, "\(remote) sent nothing for \(HTTP1Transport.seconds(exchange.readTimeout))",
                         answerStarted: answerStarted))
             } else {
@@ -589,7 +569,7 @@ final class ConnectionPool: Sendable {
         var waiters: [Key: [Waiter]] = [:]
         var counter = 0
         /// Waits that ended before they were registered: the timeout error, or nil for a cancellation.
-        var abandoned: [Int: S3TransportError?] = [:]
+        var abandoned: [Int: HTTPClientError?] = [:]
         /// Waits not yet served.
         var pending: Set<Int> = []
         var isShutDown = false
@@ -604,14 +584,14 @@ final class ConnectionPool: Sendable {
         self.idleTimeout = idleTimeout
     }
 
-    func acquire(_ key: Key, deadline: NIODeadline, timeout: S3TransportError) async throws -> Lease {
+    func acquire(_ key: Key, deadline: NIODeadline, timeout: HTTPClientError) async throws -> Lease {
         enum Step {
             case lease(Lease)
             case wait
         }
         var closed: [any Channel] = []
-        let step: Step = try state.withLock { s throws(S3TransportError) in
-            if s.isShutDown { throw S3TransportError(.shutDown, "the S3 transport was shut down") }
+        let step: Step = try state.withLock { s throws(HTTPClientError) in
+            if s.isShutDown { throw HTTPClientError(.shutDown, "the HTTP transport was shut down") }
             while let idle = s.idle[key]?.popLast() {
                 if idle.channel.isActive { return .lease(.reuse(idle.channel)) }
                 closed.append(idle.channel)
@@ -640,7 +620,7 @@ final class ConnectionPool: Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 // The timer or a cancellation may have come first: then resume at once.
                 let early: (any Error)? = state.withLock { s in
-                    if s.isShutDown { return S3TransportError(.shutDown, "the S3 transport was shut down") }
+                    if s.isShutDown { return HTTPClientError(.shutDown, "the HTTP transport was shut down") }
                     if let why = s.abandoned.removeValue(forKey: id) {
                         s.pending.remove(id)
                         return why ?? CancellationError()
@@ -709,7 +689,7 @@ final class ConnectionPool: Sendable {
     }
 
     /// Ends a wait with `error` (nil: the task was cancelled).
-    private func resumeWaiter(_ key: Key, _ id: Int, failing error: S3TransportError?) {
+    private func resumeWaiter(_ key: Key, _ id: Int, failing error: HTTPClientError?) {
         let waiter: Waiter? = state.withLock { s in
             guard let index = s.waiters[key]?.firstIndex(where: { $0.id == id }) else {
                 // Not registered yet: leave the reason for the registration.
@@ -737,7 +717,7 @@ final class ConnectionPool: Sendable {
             s.abandoned = [:]
             return (channels, waiters)
         }
-        for waiter in waiters { waiter.continuation.resume(throwing: S3TransportError(.shutDown, "the S3 transport was shut down")) }
+        for waiter in waiters { waiter.continuation.resume(throwing: HTTPClientError(.shutDown, "the HTTP transport was shut down")) }
         return channels
     }
 }

@@ -8,6 +8,7 @@
 // with milliseconds, whatever the column's unit (finer units are truncated toward the past).
 
 import CivilTime
+import JSONText
 public import Parquet
 
 /// The text formats rows can be printed in.
@@ -24,7 +25,7 @@ public struct RowFormatter: Sendable {
     public init(columns: [ParquetColumn], format: RowTextFormat) {
         self.columns = columns
         self.format = format
-        jsonKeys = columns.map { RowFormatter.jsonString($0.name) }
+        jsonKeys = columns.map { JSON.quoted($0.name) }
     }
 
     /// The CSV header line (with its line break), or nil for JSON, which has none.
@@ -64,7 +65,7 @@ public struct RowFormatter: Sendable {
             guard let x = v[row] else { return out.append(null) }
             if let unit = column.timestampUnit {
                 let text = ISO8601.format(millis: RowFormatter.millis(x, unit))
-                out.append(json ? "\"\(text)\"" : text)
+                if json { JSON.appendQuoted(text, to: &out) } else { out.append(text) }
             } else {
                 out.append(column.isUnsigned ? String(UInt64(bitPattern: x)) : String(x))
             }
@@ -76,7 +77,7 @@ public struct RowFormatter: Sendable {
             out.append(RowFormatter.real(x.isFinite ? x.description : nil, nan: x.isNaN, negative: x < 0, json: json))
         case .string(let v):
             guard let s = v[row] else { return out.append(null) }
-            out.append(json ? RowFormatter.jsonString(s) : RowFormatter.csvField(s))
+            if json { JSON.appendQuoted(s, to: &out) } else { out.append(RowFormatter.csvField(s)) }
         }
     }
 
@@ -92,7 +93,7 @@ public struct RowFormatter: Sendable {
     private static func real(_ finite: String?, nan: Bool, negative: Bool, json: Bool) -> String {
         if let finite { return finite }
         let word = nan ? "NaN" : negative ? "-Infinity" : "Infinity"
-        return json ? "\"\(word)\"" : word
+        return json ? JSON.quoted(word) : word
     }
 
     /// A CSV field, quoted when it holds a comma, quote or line break, or is empty (an
@@ -108,26 +109,6 @@ public struct RowFormatter: Sendable {
         var out = "\""
         for ch in s.unicodeScalars {
             if ch == "\"" { out.append("\"\"") } else { out.unicodeScalars.append(ch) }
-        }
-        out.append("\"")
-        return out
-    }
-
-    /// A JSON string literal (RFC 8259 §7): quotes, backslashes and control characters escaped.
-    public static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            case _ where ch.value < 0x20:
-                let hex = String(ch.value, radix: 16)
-                out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-            default: out.unicodeScalars.append(ch)
-            }
         }
         out.append("\"")
         return out

@@ -1,5 +1,6 @@
 import AWSSigV4
 import CivilTime
+import HTTP1Client
 public import ObjectStore
 
 #if canImport(FoundationEssentials)
@@ -199,7 +200,7 @@ public final class S3ObjectStore: ObjectStore {
                     return (key, id)
                 }
             } catch {
-                throw ObjectStoreError(.transient, "unreadable ListMultipartUploads answer: \(error)", operation: "ListMultipartUploads")
+                throw ObjectStoreError(.rejected, "unreadable ListMultipartUploads answer: \(error)", operation: "ListMultipartUploads")
             }
         }
     }
@@ -224,7 +225,14 @@ public final class S3ObjectStore: ObjectStore {
             guard response.status == 200 else {
                 throw mappedError(response, operation: "CreateMultipartUpload", path: path)
             }
-            guard let root = try? XMLParser.parse(response.body), let id = root.text(of: "UploadId"), !id.isEmpty else {
+            // A malformed answer will not heal by asking again: rejected, like the other XML readers.
+            let root: XMLElement
+            do { root = try XMLParser.parse(response.body) } catch {
+                throw ObjectStoreError(
+                    .rejected, "unreadable CreateMultipartUpload answer: \(error)", path: key,
+                    operation: "CreateMultipartUpload")
+            }
+            guard let id = root.text(of: "UploadId"), !id.isEmpty else {
                 throw ObjectStoreError(
                     .transient, "the CreateMultipartUpload answer has no UploadId", path: key,
                     operation: "CreateMultipartUpload")
@@ -281,9 +289,10 @@ public final class S3ObjectStore: ObjectStore {
                     operation: "CompleteMultipartUpload")
                 if response.status == 200 {
                     // S3 can answer 200 and still report an error in the body.
-                    guard let root = try? XMLParser.parse(response.body) else {
+                    let root: XMLElement
+                    do { root = try XMLParser.parse(response.body) } catch {
                         throw ObjectStoreError(
-                            .transient, "unreadable CompleteMultipartUpload answer", path: key,
+                            .rejected, "unreadable CompleteMultipartUpload answer: \(error)", path: key,
                             operation: "CompleteMultipartUpload")
                     }
                     if root.name == "Error" {
@@ -345,11 +354,11 @@ public final class S3ObjectStore: ObjectStore {
         _ method: String, key: String?, query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [], body: [UInt8] = [], payload: AWSSigner.PayloadHash = .empty,
         operation: String, maxBodyBytes: Int = 16 << 20
-    ) async throws -> S3HTTPResponse {
+    ) async throws -> HTTP1Response {
         let (host, path) = target(key: key)
         let signed = signer.sign(
             .init(method: method, host: host, path: path, query: query, headers: headers), payload: payload, date: now())
-        let request = S3HTTPRequest(
+        let request = HTTP1Request(
             method: method, url: "\(configuration.endpoint.scheme)://\(host)\(signed.pathAndQuery)",
             headers: signed.headers, body: body)
         do {
@@ -358,6 +367,12 @@ public final class S3ObjectStore: ObjectStore {
             throw error
         } catch {
             if Task.isCancelled || error is CancellationError { throw CancellationError() }
+            if let error = error as? HTTPClientError, error.kind == .responseTooLarge {
+                // The same answer would come back: retrying cannot help.
+                throw ObjectStoreError(
+                    .rejected, "\(error.message) (S3Configuration.maxObjectSize)", path: key, operation: operation,
+                    underlying: error)
+            }
             throw ObjectStoreError(
                 .transient, "no answer from \(configuration.endpoint) (\(error))", path: key, operation: operation,
                 underlying: error)
@@ -365,7 +380,7 @@ public final class S3ObjectStore: ObjectStore {
     }
 
     func mappedError(
-        _ response: S3HTTPResponse, operation: String, path: ObjectPath?, conditional: Bool = false
+        _ response: HTTP1Response, operation: String, path: ObjectPath?, conditional: Bool = false
     ) -> ObjectStoreError {
         S3ErrorMapping.error(
             status: response.status, body: response.body,
@@ -401,7 +416,7 @@ public final class S3ObjectStore: ObjectStore {
     func parseListing(_ body: [UInt8]) throws(ObjectStoreError) -> ObjectListPage {
         let root: XMLElement
         do { root = try XMLParser.parse(body) } catch {
-            throw ObjectStoreError(.transient, "unreadable ListObjectsV2 answer: \(error)", operation: "LIST")
+            throw ObjectStoreError(.rejected, "unreadable ListObjectsV2 answer: \(error)", operation: "LIST")
         }
         guard root.name == "ListBucketResult" else {
             throw ObjectStoreError(.rejected, "ListObjectsV2 answered <\(root.name)>, expected <ListBucketResult>", operation: "LIST")

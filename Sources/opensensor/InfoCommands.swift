@@ -7,6 +7,7 @@ import CivilTime
 import Collector
 import Config
 import DurableFiles
+import JSONText
 import LakeSync
 import StationRuntime
 import Systemd

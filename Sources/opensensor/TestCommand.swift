@@ -6,6 +6,7 @@ import ArgumentParser
 import CivilTime
 import Drivers
 import HAL
+import JSONText
 import Lake
 import LinuxHAL
 import Synchronization
@@ -161,21 +162,23 @@ struct TestCommand: AsyncParsableCommand {
     }
 
     static func json(_ r: BoardReading) -> String {
-        var fields = ["\"timestamp\":\"\(ISO8601.format(millis: r.timestamp.millisecondsSinceEpoch))\""]
-        for (name, value) in zip(BoardReading.columnNames, r.columnValues) {
-            fields.append("\"\(name)\":\(jsonNumber(value))")
+        let j = JSONWriter()
+        j.object {
+            j.field("timestamp") { j.string(ISO8601.format(millis: r.timestamp.millisecondsSinceEpoch)) }
+            // A missing value, NaN or infinity is null.
+            for (name, value) in zip(BoardReading.columnNames, r.columnValues) { j.field(name) { j.number(value) } }
+            j.field("cpu_temperature") { j.number(r.cpuTemperature) }
+            j.field("faults") {
+                j.array(r.faults) { f in
+                    j.object {
+                        j.field("sensor") { j.string(f.sensor.rawValue) }
+                        j.field("message") { j.string(f.message) }
+                        j.field("consecutive_failures") { j.number(f.consecutiveFailures) }
+                    }
+                }
+            }
         }
-        fields.append("\"cpu_temperature\":\(jsonNumber(r.cpuTemperature))")
-        let faults = r.faults.map {
-            "{\"sensor\":\"\($0.sensor.rawValue)\",\"message\":\(JSONWriter.quote($0.message)),\"consecutive_failures\":\($0.consecutiveFailures)}"
-        }
-        fields.append("\"faults\":[\(faults.joined(separator: ","))]")
-        return "{" + fields.joined(separator: ",") + "}"
-    }
-
-    static func jsonNumber(_ v: Double?) -> String {
-        guard let v, v.isFinite else { return "null" }
-        return "\(v)"
+        return j.out
     }
 
     /// Two decimals, or "-" for a missing value.

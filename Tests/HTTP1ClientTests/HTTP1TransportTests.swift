@@ -1,6 +1,5 @@
 import Foundation
-import ObjectStore
-@testable import S3ObjectStore
+@testable import HTTP1Client
 import Synchronization
 import Testing
 
@@ -190,7 +189,7 @@ func transport(read: Duration = .seconds(5)) -> HTTP1Transport {
     HTTP1Transport(connectTimeout: .seconds(20), readTimeout: read, requestTimeout: .seconds(60))
 }
 
-/// The NIO transport against a loopback server: connection reuse, framing, limits, timeouts.
+/// The NIO client against a loopback server: connection reuse, framing, limits, timeouts.
 @Suite(.serialized) struct HTTP1TransportTests {
     @Test func keptAliveConnectionsAreReused() async throws {
         let server = try LoopbackServer { request, index in .answer(ok("answer \(index)")) }
@@ -294,7 +293,7 @@ func transport(read: Duration = .seconds(5)) -> HTTP1Transport {
             await #expect {
                 _ = try await client.send(.init(method: "GET", url: server.url + path), maxBodyBytes: 1000)
             } throws: { error in
-                (error as? ObjectStoreError)?.kind == .rejected && "\(error)".contains("1000 bytes")
+                (error as? HTTPClientError)?.kind == .responseTooLarge && "\(error)".contains("1000 bytes")
             }
         }
         try await client.shutdown()
@@ -308,7 +307,7 @@ func transport(read: Duration = .seconds(5)) -> HTTP1Transport {
         await #expect {
             _ = try await client.send(.init(method: "GET", url: server.url + "/"), maxBodyBytes: 10)
         } throws: { error in
-            (error as? S3TransportError)?.kind == .readTimeout && "\(error)".contains("127.0.0.1:\(server.port)")
+            (error as? HTTPClientError)?.kind == .readTimeout && "\(error)".contains("127.0.0.1:\(server.port)")
         }
         try await client.shutdown()
     }
@@ -320,7 +319,7 @@ func transport(read: Duration = .seconds(5)) -> HTTP1Transport {
         await #expect {
             _ = try await client.send(.init(method: "PUT", url: server.url + "/k", body: [1]), maxBodyBytes: 10)
         } throws: { error in
-            (error as? S3TransportError)?.kind == .connectionClosed
+            (error as? HTTPClientError)?.kind == .connectionClosed
         }
         try await client.shutdown()
     }
@@ -334,25 +333,9 @@ func transport(read: Duration = .seconds(5)) -> HTTP1Transport {
         await #expect {
             _ = try await client.send(.init(method: "GET", url: url + "/"), maxBodyBytes: 10)
         } throws: { error in
-            (error as? S3TransportError)?.kind == .connect && "\(error)".contains("refused")
+            (error as? HTTPClientError)?.kind == .connectFailed && "\(error)".contains("refused")
         }
         try await client.shutdown()
-    }
-
-    @Test func theStoreCallsTransportFailuresTransient() async throws {
-        let server = try LoopbackServer { _, _ in .close }
-        let endpoint = server.url
-        server.stop()
-        var configuration = testConfiguration(endpoint: endpoint)
-        configuration.retry = .never
-        let store = S3ObjectStore(configuration: configuration, transport: transport())
-        await #expect {
-            _ = try await store.head(try ObjectPath("a/b.parquet"))
-        } throws: { error in
-            let e = error as? ObjectStoreError
-            return e?.kind == .transient && e?.message.contains("refused") == true
-        }
-        try await store.shutdown()
     }
 
     @Test func concurrentRequestsShareAtMostFourConnections() async throws {
@@ -378,7 +361,7 @@ func transport(read: Duration = .seconds(5)) -> HTTP1Transport {
         await #expect {
             _ = try await client.send(.init(method: "GET", url: "https://127.0.0.1:\(server.port)/"), maxBodyBytes: 10)
         } throws: { error in
-            (error as? S3TransportError)?.kind == .tls && "\(error)".contains("TLS with 127.0.0.1:\(server.port) failed")
+            (error as? HTTPClientError)?.kind == .tls && "\(error)".contains("TLS with 127.0.0.1:\(server.port) failed")
         }
         try await client.shutdown()
     }
@@ -397,7 +380,15 @@ func transport(read: Duration = .seconds(5)) -> HTTP1Transport {
 
     @Test(arguments: ["ftp://h/", "h/path", "http://", "http://user@h/", "http://h:99999/", "http://[::1/"])
     func badURLsAreRefused(url: String) {
-        #expect(throws: S3TransportError.self) { try Target.parse(url) }
+        #expect(throws: HTTPClientError.self) { try Target.parse(url) }
+    }
+
+    @Test func aRequestURLWithUserInformationIsRefusedWithoutShowingIt() {
+        #expect {
+            _ = try Target.parse("https://AKIA:s3cr3t@host/b/k")
+        } throws: { error in
+            !"\(error)".contains("s3cr3t") && "\(error)".contains("https://host/b/k")
+        }
     }
 
     @Test func ipLiteralsAreRecognised() {

@@ -3,7 +3,7 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 import Testing
-@testable import S3ObjectStore
+@testable import HTTP1Client
 
 /// A TLS server on 127.0.0.1 with a self-signed certificate for the name `localhost` only
 /// (valid until 2126; made with `openssl req -x509 -newkey ec … -addext subjectAltName=DNS:localhost`),
@@ -85,7 +85,7 @@ KJA5U4a2AfXA4DhecA8QxzqX1ErTrZSEw6xoaxd5LTFXbN766tMHVuJe
         let server = try await TLSLoopbackServer(answer: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"e\"\r\n\r\nhello")
         let t = HTTP1Transport(connectTimeout: .seconds(10), readTimeout: .seconds(10), requestTimeout: .seconds(20),
                                tlsConfiguration: try trusting(TLSLoopbackServer.certificatePEM))
-        let r = try await t.send(S3HTTPRequest(method: "GET", url: "https://localhost:\(server.port)/bucket/key"), maxBodyBytes: 100)
+        let r = try await t.send(HTTP1Request(method: "GET", url: "https://localhost:\(server.port)/bucket/key"), maxBodyBytes: 100)
         #expect(r.status == 200)
         #expect(r.body == Array("hello".utf8))
         try await t.shutdown()
@@ -97,9 +97,9 @@ KJA5U4a2AfXA4DhecA8QxzqX1ErTrZSEw6xoaxd5LTFXbN766tMHVuJe
         // The system's trust roots do not include the test's self-signed certificate.
         let t = HTTP1Transport(connectTimeout: .seconds(10), readTimeout: .seconds(10), requestTimeout: .seconds(20))
         await #expect {
-            _ = try await t.send(S3HTTPRequest(method: "GET", url: "https://localhost:\(server.port)/b/k"), maxBodyBytes: 100)
+            _ = try await t.send(HTTP1Request(method: "GET", url: "https://localhost:\(server.port)/b/k"), maxBodyBytes: 100)
         } throws: { error in
-            (error as? S3TransportError)?.kind == .tls
+            (error as? HTTPClientError)?.kind == .tls
         }
         try await t.shutdown()
         try await server.stop()
@@ -112,9 +112,9 @@ KJA5U4a2AfXA4DhecA8QxzqX1ErTrZSEw6xoaxd5LTFXbN766tMHVuJe
         let t = HTTP1Transport(connectTimeout: .seconds(10), readTimeout: .seconds(10), requestTimeout: .seconds(20),
                                tlsConfiguration: try trusting(TLSLoopbackServer.certificatePEM))
         await #expect {
-            _ = try await t.send(S3HTTPRequest(method: "GET", url: "https://localhost:\(server.port)/b/k"), maxBodyBytes: 100)
+            _ = try await t.send(HTTP1Request(method: "GET", url: "https://localhost:\(server.port)/b/k"), maxBodyBytes: 100)
         } throws: { error in
-            (error as? S3TransportError)?.kind == .tls
+            (error as? HTTPClientError)?.kind == .tls
         }
         try await t.shutdown()
         try await server.stop()
@@ -133,9 +133,9 @@ KJA5U4a2AfXA4DhecA8QxzqX1ErTrZSEw6xoaxd5LTFXbN766tMHVuJe
                                tlsConfiguration: try trusting(TLSLoopbackServer.certificatePEM))
         // The same server by its address: the certificate names only `localhost`.
         await #expect {
-            _ = try await t.send(S3HTTPRequest(method: "GET", url: "https://127.0.0.1:\(server.port)/b/k"), maxBodyBytes: 100)
+            _ = try await t.send(HTTP1Request(method: "GET", url: "https://127.0.0.1:\(server.port)/b/k"), maxBodyBytes: 100)
         } throws: { error in
-            (error as? S3TransportError)?.kind == .tls
+            (error as? HTTPClientError)?.kind == .tls
         }
         try await t.shutdown()
         try await server.stop()

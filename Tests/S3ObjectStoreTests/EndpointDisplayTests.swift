@@ -42,12 +42,4 @@ import Testing
             !"\(error)".contains("s3cr3t") && "\(error)".contains("minio.local")
         }
     }
-
-    @Test func aRequestURLWithUserInformationIsRefusedWithoutShowingIt() {
-        #expect {
-            _ = try Target.parse("https://AKIA:s3cr3t@host/b/k")
-        } throws: { error in
-            !"\(error)".contains("s3cr3t") && "\(error)".contains("https://host/b/k")
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import AWSSigV4
 import Foundation
+import HTTP1Client
 import ObjectStore
 import S3ObjectStore
 import Testing

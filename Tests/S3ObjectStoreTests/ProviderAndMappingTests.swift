@@ -1,3 +1,4 @@
+import HTTP1Client
 import ObjectStore
 import S3ObjectStore
 import Testing
@@ -117,7 +118,7 @@ import Testing
 
     @Test func presignedURLUsesTheAddressingStyle() throws {
         let (store, _) = makeStore(testConfiguration(addressing: .virtualHosted, endpoint: "https://s3.us-east-1.amazonaws.com")) { _, _ in
-            S3HTTPResponse(status: 500)
+            HTTP1Response(status: 500)
         }
         let url = store.presignedURL(try ObjectPath("test.txt"), expires: 86_400)
         #expect(url.hasPrefix("https://lake.s3.us-east-1.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&"))

@@ -1,5 +1,6 @@
 import AWSSigV4
 import Foundation
+import HTTP1Client
 import ObjectStore
 import S3ObjectStore
 import Testing
@@ -12,7 +13,7 @@ import Testing
     let helloMD5Base64 = "XUFAKrxLKna5cZ2REBfFkg=="
 
     @Test func putSendsContentMD5AndSignedPayloadHashOnAPathStyleURL() async throws {
-        let (store, transport) = makeStore { _, _ in S3HTTPResponse(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")]) }
+        let (store, transport) = makeStore { _, _ in HTTP1Response(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")]) }
         let result = try await store.put(try ObjectPath("station=s/year=2025/data 1.parquet"), bytes: hello)
         #expect(result.eTag == helloMD5Hex)
         let request = try #require(transport.requests.first)
@@ -28,14 +29,14 @@ import Testing
 
     @Test func virtualHostedAddressingPutsTheBucketInTheHost() async throws {
         let (store, transport) = makeStore(testConfiguration(addressing: .virtualHosted, endpoint: "https://s3.eu-west-1.amazonaws.com")) { _, _ in
-            S3HTTPResponse(status: 200, headers: [("Content-Length", "5"), ("ETag", "\"abc\"")])
+            HTTP1Response(status: 200, headers: [("Content-Length", "5"), ("ETag", "\"abc\"")])
         }
         _ = try await store.head(try ObjectPath("a/b"))
         #expect(transport.requests.first?.url == "https://lake.s3.eu-west-1.amazonaws.com/a/b")
     }
 
     @Test func aServerStoringOtherBytesIsCaught() async throws {
-        let (store, _) = makeStore { _, _ in S3HTTPResponse(status: 200, headers: [("ETag", "\"00000000000000000000000000000000\"")]) }
+        let (store, _) = makeStore { _, _ in HTTP1Response(status: 200, headers: [("ETag", "\"00000000000000000000000000000000\"")]) }
         await #expect {
             try await store.put(try ObjectPath("k"), bytes: hello)
         } throws: { ($0 as? ObjectStoreError)?.message.contains("MD5") == true }
@@ -45,10 +46,10 @@ import Testing
         let clock = InstantClock()
         let (store, transport) = makeStore(clock: clock) { request, index in
             switch index {
-            case 0: S3HTTPResponse(status: 503, body: xmlError("SlowDown", "Please reduce your request rate."))
+            case 0: HTTP1Response(status: 503, body: xmlError("SlowDown", "Please reduce your request rate."))
             case 1: throw URLError(.networkConnectionLost)
-            case 2 where request.method == "HEAD": S3HTTPResponse(status: 404)
-            default: S3HTTPResponse(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")])
+            case 2 where request.method == "HEAD": HTTP1Response(status: 404)
+            default: HTTP1Response(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")])
             }
         }
         try await store.put(try ObjectPath("k"), bytes: hello)
@@ -64,7 +65,7 @@ import Testing
         let (store, transport) = makeStore { request, index in
             if index == 0 { throw URLError(.networkConnectionLost) }
             #expect(request.method == "HEAD")
-            return S3HTTPResponse(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\""), ("Content-Length", "5")])
+            return HTTP1Response(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\""), ("Content-Length", "5")])
         }
         let result = try await store.put(try ObjectPath("k"), bytes: hello)
         #expect(result.eTag == "5d41402abc4b2a76b9719d911017c592")
@@ -73,7 +74,7 @@ import Testing
 
     @Test func givingUpKeepsTheProviderCodeAndMessage() async throws {
         let (store, transport) = makeStore { _, _ in
-            S3HTTPResponse(status: 503, headers: [("x-amz-request-id", "R1")], body: xmlError("SlowDown", "Reduce your rate"))
+            HTTP1Response(status: 503, headers: [("x-amz-request-id", "R1")], body: xmlError("SlowDown", "Reduce your rate"))
         }
         await #expect {
             try await store.put(try ObjectPath("k"), bytes: hello)
@@ -86,7 +87,7 @@ import Testing
     }
 
     @Test func createModeSendsIfNoneMatchAndMapsConflictToAlreadyExists() async throws {
-        let (store, transport) = makeStore { _, _ in S3HTTPResponse(status: 412, body: xmlError("PreconditionFailed")) }
+        let (store, transport) = makeStore { _, _ in HTTP1Response(status: 412, body: xmlError("PreconditionFailed")) }
         await #expect {
             try await store.put(try ObjectPath("k"), bytes: hello, mode: .create)
         } throws: { ($0 as? ObjectStoreError)?.kind == .alreadyExists }
@@ -99,8 +100,8 @@ import Testing
         let (store, transport) = makeStore { request, index in
             switch (index, request.method) {
             case (0, _): throw URLError(.networkConnectionLost)
-            case (_, "PUT"): S3HTTPResponse(status: 412, body: xmlError("PreconditionFailed"))
-            default: S3HTTPResponse(status: 200, headers: [("Content-Length", "5"), ("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")])
+            case (_, "PUT"): HTTP1Response(status: 412, body: xmlError("PreconditionFailed"))
+            default: HTTP1Response(status: 200, headers: [("Content-Length", "5"), ("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")])
             }
         }
         let result = try await store.put(try ObjectPath("k"), bytes: hello, mode: .create)
@@ -109,7 +110,7 @@ import Testing
     }
 
     @Test func ifMatchCarriesTheQuotedETag() async throws {
-        let (store, transport) = makeStore { _, _ in S3HTTPResponse(status: 412, body: xmlError("PreconditionFailed")) }
+        let (store, transport) = makeStore { _, _ in HTTP1Response(status: 412, body: xmlError("PreconditionFailed")) }
         await #expect {
             try await store.put(try ObjectPath("k"), bytes: hello, mode: .update(eTag: "abc"))
         } throws: { ($0 as? ObjectStoreError)?.kind == .preconditionFailed }
@@ -118,7 +119,7 @@ import Testing
 
     @Test func rangedGetReadsContentRange() async throws {
         let (store, transport) = makeStore { _, _ in
-            S3HTTPResponse(status: 206, headers: [("Content-Range", "bytes 2-4/10"), ("ETag", "\"e\"")], body: [7, 8, 9])
+            HTTP1Response(status: 206, headers: [("Content-Range", "bytes 2-4/10"), ("ETag", "\"e\"")], body: [7, 8, 9])
         }
         let result = try await store.get(try ObjectPath("k"), range: .offsets(2..<5))
         #expect(transport.requests.first?.header("Range") == "bytes=2-4")
@@ -128,8 +129,8 @@ import Testing
     @Test func aShortPartialBodyIsRetried() async throws {
         let (store, transport) = makeStore { _, index in
             index == 0
-                ? S3HTTPResponse(status: 206, headers: [("Content-Range", "bytes 2-4/10")], body: [7, 8])
-                : S3HTTPResponse(status: 206, headers: [("Content-Range", "bytes 2-4/10")], body: [7, 8, 9])
+                ? HTTP1Response(status: 206, headers: [("Content-Range", "bytes 2-4/10")], body: [7, 8])
+                : HTTP1Response(status: 206, headers: [("Content-Range", "bytes 2-4/10")], body: [7, 8, 9])
         }
         #expect(try await store.get(try ObjectPath("k"), range: .offsets(2..<5)).bytes == [7, 8, 9])
         #expect(transport.requests.count == 2)
@@ -137,7 +138,7 @@ import Testing
 
     @Test func aCorruptedDownloadIsDetectedByItsMD5() async throws {
         let (store, _) = makeStore { _, _ in
-            S3HTTPResponse(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")], body: Array("hellO".utf8))
+            HTTP1Response(status: 200, headers: [("ETag", "\"5d41402abc4b2a76b9719d911017c592\"")], body: Array("hellO".utf8))
         }
         await #expect {
             _ = try await store.get(try ObjectPath("k"))
@@ -159,7 +160,7 @@ import Testing
             <ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>p/c</Key><Size>4</Size><ETag>"e2"</ETag></Contents></ListBucketResult>
             """,
         ]
-        let (store, transport) = makeStore { _, index in S3HTTPResponse(status: 200, body: Array(pages[index].utf8)) }
+        let (store, transport) = makeStore { _, index in HTTP1Response(status: 200, body: Array(pages[index].utf8)) }
         var keys: [String] = []
         for try await meta in store.listAll(prefix: "p/", pageSize: 2) { keys.append("\(meta.path)=\(meta.size)/\(meta.eTag ?? "")") }
         #expect(keys == ["p/a&b=3/e1", "p/c=4/e2"])
@@ -171,15 +172,15 @@ import Testing
 
     @Test func aTruncatedListingWithoutATokenIsRefused() async throws {
         let (store, _) = makeStore { _, _ in
-            S3HTTPResponse(status: 200, body: Array("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>".utf8))
+            HTTP1Response(status: 200, body: Array("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>".utf8))
         }
         await #expect(throws: ObjectStoreError.self) { _ = try await store.list(prefix: "", continuation: nil, maxKeys: 5) }
     }
 
     @Test func deleteOfAMissingObjectSucceedsButAMissingBucketDoesNot() async throws {
-        let (store, _) = makeStore { _, _ in S3HTTPResponse(status: 404, body: xmlError("NoSuchKey")) }
+        let (store, _) = makeStore { _, _ in HTTP1Response(status: 404, body: xmlError("NoSuchKey")) }
         try await store.delete(try ObjectPath("k"))
-        let (store2, _) = makeStore { _, _ in S3HTTPResponse(status: 404, body: xmlError("NoSuchBucket")) }
+        let (store2, _) = makeStore { _, _ in HTTP1Response(status: 404, body: xmlError("NoSuchBucket")) }
         await #expect {
             try await store2.delete(try ObjectPath("k"))
         } throws: { ($0 as? ObjectStoreError)?.kind == .configuration }
@@ -192,7 +193,7 @@ import Testing
     }
 
     @Test func descriptionsAndErrorsNeverShowTheSecret() async throws {
-        let (store, _) = makeStore { _, _ in S3HTTPResponse(status: 403, body: xmlError("SignatureDoesNotMatch")) }
+        let (store, _) = makeStore { _, _ in HTTP1Response(status: 403, body: xmlError("SignatureDoesNotMatch")) }
         var texts = ["\(store)", "\(store.configuration)", String(reflecting: store.configuration)]
         var dumped = ""
         dump(store.configuration, to: &dumped)
@@ -223,10 +224,10 @@ import Testing
         let bytes = ObjectStoreConformance.pattern(count: size, seed: 3)
         let (store, transport) = makeStore(configuration()) { request, _ in
             if request.method == "POST" && request.url.hasSuffix("?uploads=") {
-                return S3HTTPResponse(status: 200, body: Array("<InitiateMultipartUploadResult><UploadId>U1</UploadId></InitiateMultipartUploadResult>".utf8))
+                return HTTP1Response(status: 200, body: Array("<InitiateMultipartUploadResult><UploadId>U1</UploadId></InitiateMultipartUploadResult>".utf8))
             }
-            if request.method == "PUT" { return S3HTTPResponse(status: 200, headers: [("ETag", "\"p\(request.body.count)\"")]) }
-            return S3HTTPResponse(status: 200, body: Array("<CompleteMultipartUploadResult><ETag>&quot;final-3&quot;</ETag></CompleteMultipartUploadResult>".utf8))
+            if request.method == "PUT" { return HTTP1Response(status: 200, headers: [("ETag", "\"p\(request.body.count)\"")]) }
+            return HTTP1Response(status: 200, body: Array("<CompleteMultipartUploadResult><ETag>&quot;final-3&quot;</ETag></CompleteMultipartUploadResult>".utf8))
         }
         let result = try await store.put(try ObjectPath("big"), bytes: bytes)
         #expect(result.eTag == "final-3")
@@ -244,13 +245,13 @@ import Testing
     @Test func aFailedPartAbortsTheUpload() async throws {
         let (store, transport) = makeStore(configuration()) { request, _ in
             if request.method == "POST" {
-                return S3HTTPResponse(status: 200, body: Array("<InitiateMultipartUploadResult><UploadId>U2</UploadId></InitiateMultipartUploadResult>".utf8))
+                return HTTP1Response(status: 200, body: Array("<InitiateMultipartUploadResult><UploadId>U2</UploadId></InitiateMultipartUploadResult>".utf8))
             }
             if request.method == "PUT" && request.url.contains("partNumber=2") {
-                return S3HTTPResponse(status: 403, body: xmlError("AccessDenied"))
+                return HTTP1Response(status: 403, body: xmlError("AccessDenied"))
             }
-            if request.method == "DELETE" { return S3HTTPResponse(status: 204) }
-            return S3HTTPResponse(status: 200, headers: [("ETag", "\"x\"")])
+            if request.method == "DELETE" { return HTTP1Response(status: 204) }
+            return HTTP1Response(status: 200, headers: [("ETag", "\"x\"")])
         }
         await #expect {
             try await store.put(try ObjectPath("big"), bytes: [UInt8](repeating: 1, count: size))
@@ -262,11 +263,11 @@ import Testing
     @Test func anErrorInsideA200CompleteIsAnError() async throws {
         let (store, transport) = makeStore(configuration()) { request, _ in
             if request.method == "POST" && request.url.hasSuffix("?uploads=") {
-                return S3HTTPResponse(status: 200, body: Array("<InitiateMultipartUploadResult><UploadId>U3</UploadId></InitiateMultipartUploadResult>".utf8))
+                return HTTP1Response(status: 200, body: Array("<InitiateMultipartUploadResult><UploadId>U3</UploadId></InitiateMultipartUploadResult>".utf8))
             }
-            if request.method == "POST" { return S3HTTPResponse(status: 200, body: xmlError("InternalError")) }
-            if request.method == "DELETE" { return S3HTTPResponse(status: 204) }
-            return S3HTTPResponse(status: 200, headers: [("ETag", "\"x\"")])
+            if request.method == "POST" { return HTTP1Response(status: 200, body: xmlError("InternalError")) }
+            if request.method == "DELETE" { return HTTP1Response(status: 204) }
+            return HTTP1Response(status: 200, headers: [("ETag", "\"x\"")])
         }
         await #expect {
             try await store.put(try ObjectPath("big"), bytes: [UInt8](repeating: 1, count: size))

@@ -1,18 +1,19 @@
 import AWSSigV4
 import Foundation
+import HTTP1Client
 import ObjectStore
 import S3ObjectStore
 import Synchronization
 
 /// A transport that answers from a script and records every request.
 final class ScriptedTransport: S3Transport {
-    typealias Handler = @Sendable (S3HTTPRequest, Int) async throws -> S3HTTPResponse
+    typealias Handler = @Sendable (HTTP1Request, Int) async throws -> HTTP1Response
     let handler: Handler
-    let log = Mutex<[S3HTTPRequest]>([])
+    let log = Mutex<[HTTP1Request]>([])
 
     init(_ handler: @escaping Handler) { self.handler = handler }
 
-    func send(_ request: S3HTTPRequest, maxBodyBytes: Int) async throws -> S3HTTPResponse {
+    func send(_ request: HTTP1Request, maxBodyBytes: Int) async throws -> HTTP1Response {
         let index = log.withLock {
             $0.append(request)
             return $0.count - 1
@@ -22,7 +23,7 @@ final class ScriptedTransport: S3Transport {
 
     func shutdown() async throws {}
 
-    var requests: [S3HTTPRequest] { log.withLock { $0 } }
+    var requests: [HTTP1Request] { log.withLock { $0 } }
 }
 
 /// A clock whose sleeps return at once.

@@ -5,6 +5,7 @@
 // cell or a JSON null.
 
 import CivilTime
+import JSONText
 public import Parquet
 
 /// How `QueryOutput` prints an answer.
@@ -51,21 +52,20 @@ public enum QueryOutput {
                 line(cells(g, result.columns).map { $0.map(csvCell) ?? "" }.joined(separator: ","))
             }
         case .json:
-            let names = header(result.columns)
             for g in result.groups {
-                var s = "{"
-                for (k, (name, cell)) in zip(names, cells(g, result.columns)).enumerated() {
-                    if k > 0 { s += "," }
-                    s += jsonString(name) + ":"
-                    if k < 2 {
-                        s += cell.map(jsonString) ?? "null"
-                    } else if let cell, let v = Double(cell), v.isFinite {
-                        s += cell  // Swift's shortest text is valid JSON for finite numbers.
-                    } else {
-                        s += "null"  // JSON has no NaN or infinity.
+                let j = JSONWriter()
+                j.object {
+                    j.field("station") { j.string(g.station) }
+                    j.field("time") { j.string(ISO8601.format(millis: g.start)) }
+                    j.field("count") { j.number(g.count) }
+                    for (c, a) in zip(result.columns, g.aggregates) {
+                        // The writer prints NaN and infinities as null: JSON has neither.
+                        j.field("\(c.name)_avg") { j.number(a.average) }
+                        j.field("\(c.name)_min") { jsonNumber(j, a.minimum, c.type) }
+                        j.field("\(c.name)_max") { jsonNumber(j, a.maximum, c.type) }
                     }
                 }
-                line(s + "}")
+                line(j.out)
             }
         case .table:
             table(result, line)
@@ -125,7 +125,16 @@ public enum QueryOutput {
         return "\"" + s.replacingOccurrences("\"", "\"\"") + "\""
     }
 
-    static func jsonString(_ s: String) -> String { RowFormatter.jsonString(s) }
+    /// `v` as ``number(_:_:)`` spells it, as a JSON number (or null).
+    static func jsonNumber(_ j: JSONWriter, _ v: Double?, _ type: ColumnType) {
+        guard let v else { return j.null() }
+        switch type {
+        case .float: j.number(Float(v))
+        case .int32: j.number(Int64(v))
+        case .int64 where v.isFinite && v.magnitude < 9.2e18: j.number(Int64(v))
+        default: j.number(v)
+        }
+    }
 }
 
 extension String {
