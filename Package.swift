@@ -91,9 +91,10 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "StationRuntime",
-            dependencies: ["Collector", "LakeSync", "Systemd", "Config", "DurableFiles", "CivilTime",
+            dependencies: ["Collector", "LakeSync", "Systemd", "Config", "Lake", "DurableFiles", "CivilTime",
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "UnixSignals", package: "swift-service-lifecycle")],
             swiftSettings: strict),
 
         // MARK: The dashboard

@@ -16,62 +16,11 @@ import Systemd
 import Glibc
 #endif
 
-/// What both commands read: the configuration and the state of the output directory.
-struct StationState {
-    let config: StationConfig
-    let warnings: [String]
-    let lake: LakeScan
-    /// Per station folder under `<output>/.opensensor/`: the collector's pid if one runs, and
-    /// the readings its journal holds (collected, not yet in a file).
-    let journals: [(station: String, pid: Int32?, pending: [Journal.Entry])]
-
+extension StationState {
+    /// The state behind `status` and `info` (Sources/StationRuntime/StationState.swift).
     init(_ options: ConfigOptions) throws {
-        (config, warnings) = try options.load()
-        lake = LakeScan(root: config.outputDirectory)
-        var journals: [(String, Int32?, [Journal.Entry])] = []
-        let base = config.outputDirectory + "/.opensensor"
-        if let dir = opendir(base) {
-            while let ent = readdir(dir) {
-                let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                // `sync` holds the sync ledgers, not a station's journal.
-                guard !name.hasPrefix("."), name != "sync" else { continue }
-                let path = base + "/" + name
-                journals.append((name, Journal.lockHolder(directory: path), Journal.peek(directory: path) ?? []))
-            }
-            closedir(dir)
-        }
-        self.journals = journals.sorted { $0.0 < $1.0 }
-    }
-
-    var lastReading: Int64? {
-        let inFiles = lake.files.filter { $0.entry.kind == "data" }.compactMap(\.lastMillis).max()
-        let inJournals = journals.flatMap(\.pending).map(\.reading.timestamp).max()
-        return [inFiles, inJournals].compactMap { $0 }.max()
-    }
-
-    var lastBatch: LakeFile? { lake.files.filter { $0.entry.kind == "data" }.max { $0.modified < $1.modified } }
-    var running: [(String, Int32)] { journals.compactMap { j in j.pid.map { (j.station, $0) } } }
-
-    var syncSummary: String {
-        let s = config.sync
-        guard s.enabled else { return "disabled" }
-        let prefix = s.storage.prefix.map { "/" + $0 } ?? ""
-        return "every \(s.intervalMinutes) min to \(s.storage.provider.rawValue) bucket \(s.storage.bucket ?? "(none set)")\(prefix)"
-    }
-
-    /// How often the journal is made durable, and what a power cut can cost.
-    var journalSyncSummary: String {
-        let n = config.journalSyncSeconds
-        return n == 0 ? "every reading (a power cut loses nothing journaled)"
-            : "every \(n) s (a power cut loses at most the last \(n) s of readings; a crash of the process loses nothing)"
-    }
-
-    var retentionSummary: String {
-        let c = config
-        let keep = c.retentionDays.map { "keep today and \($0) days before it" } ?? "keep batch files forever"
-        let which = c.sync.enabled ? "synced files only" : (c.retentionDeleteUnsynced ? "unsynced files too (sync is off)" : "nothing (sync is off)")
-        let floor = c.minFreeMB > 0 ? "free-space floor \(c.minFreeMB) MiB" : "no free-space floor"
-        return "\(keep); \(floor); deletes \(which)"
+        let (config, warnings) = try options.load()
+        self.init(config: config, warnings: warnings)
     }
 }
 

@@ -2,7 +2,6 @@
 // batches — until SIGTERM/SIGINT (flush, exit 0) or --stop-after.
 
 import ArgumentParser
-import Dispatch
 import Drivers
 import HAL
 import Lake
@@ -138,40 +137,17 @@ struct StartCommand: AsyncParsableCommand {
                 logger.info("auto-sync on", metadata: ["data": "\(t.label)", "to": "\(t.destination)", "every_min": "\(t.intervalMinutes)"])
             }
         }
-        let syncTask = autoSync.map { sync in Task { await sync.run() } }
-        let retentionTask = retention.hourly.isEmpty ? nil : Task {
-            while !Task.isCancelled {
-                for pass in retention.hourly { await pass.run() }
-                let next = (clock.nowMillis() / 3_600_000 + 1) * 3_600_000 + 30_000
-                do { try await clock.sleep(untilMillis: next) } catch { break }
-            }
+        // The order of shutdown (collector and its open batch first, the stores last) is the
+        // supervisor's: Sources/StationRuntime/ShutdownPlan.swift.
+        let hourly: [@Sendable () async -> Void] = retention.hourly.map { pass in { await pass.run() } }
+        let stores: [@Sendable () async -> Void] = syncTargets.map { t in
+            let store = t.store
+            return { try? await store.shutdown() }
         }
-
-        let task = Task { await collector.run(stopAt: stopAt) }
-        let signals = [SIGTERM, SIGINT].map { sig -> any DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                logger.notice("stopping: writing the open batch", metadata: ["signal": "\(sig == SIGTERM ? "SIGTERM" : "SIGINT")"])
-                task.cancel()
-            }
-            source.resume()
-            return source
-        }
-        await task.value
-        signals.forEach { $0.cancel() }
-        await board.shutdown()
-        if let retentionTask {
-            retentionTask.cancel()
-            await retentionTask.value
-        }
-        if let autoSync, let syncTask {
-            syncTask.cancel()
-            _ = await syncTask.value
-            // The batch just flushed goes up too, within a bound systemd's stop timeout allows.
-            await autoSync.finalSync(timeoutMillis: Self.finalSyncTimeoutMillis)
-        }
-        for t in syncTargets { try? await t.store.shutdown() }
+        let supervisor = StationSupervisor(
+            collector: .init(collector: collector, stopAt: stopAt, afterStop: { await board.shutdown() }),
+            autoSync: autoSync, hourlyRetention: hourly, storeShutdowns: stores, clock: clock, logger: logger)
+        try await supervisor.run()
         let (readings, files) = await (collector.readingsCollected, collector.filesWritten.count)
         logger.info("stopped", metadata: ["readings": "\(readings)", "files": "\(files)"])
     }
@@ -205,9 +181,6 @@ struct StartCommand: AsyncParsableCommand {
         return (afterSync, hourly)
     }
 
-    /// systemd waits 90 s for a service to stop by default; the flush comes first.
-    static let finalSyncTimeoutMillis: Int64 = 30_000
-
     /// Milliseconds of `90s`, `15m`, `2h`, `1d` or plain seconds.
     static func parseDuration(_ text: String) -> Int64? {
         let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
@@ -219,68 +192,5 @@ struct StartCommand: AsyncParsableCommand {
         }
         guard let n = Double(number), n > 0, n.isFinite else { return nil }
         return Int64(n * Double(unit))
-    }
-}
-
-extension LogSetup {
-    /// Logging to stderr at `level`, and to `<directory>/opensensor.log` when given;
-    /// bootstrapped once per process (only the executable does this).
-    static func bootstrapOnce(level: LogLevel, directory: String? = nil) -> Logger {
-        let swiftLevel: Logger.Level = switch level {
-        case .debug: .debug
-        case .info: .info
-        case .warning: .warning
-        case .error: .error
-        case .critical: .critical
-        }
-        var file: RotatingLogFile?
-        var fileError: String?
-        if let directory {
-            do {
-                file = try RotatingLogFile(path: directory + "/opensensor.log")
-            } catch {
-                fileError = "\(error)"
-            }
-        }
-        let sink = file
-        LoggingSystem.bootstrap { label in
-            var stderr = StreamLogHandler.standardError(label: label)
-            stderr.logLevel = swiftLevel
-            guard let file = sink else { return stderr }
-            var f = FileLogHandler(label: label, sink: file)
-            f.logLevel = swiftLevel
-            return MultiplexLogHandler([stderr, f])
-        }
-        var logger = Logger(label: "opensensor")
-        logger.logLevel = swiftLevel
-        if let fileError { logger.warning("logging to stderr only", metadata: ["error": "\(fileError)"]) }
-        return logger
-    }
-}
-
-enum LogSetup {}
-
-/// Appends log lines to the rotating log file (Sources/StationRuntime/RotatingLogFile.swift).
-struct FileLogHandler: LogHandler {
-    let label: String
-    let sink: RotatingLogFile
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-
-    init(label: String, sink: RotatingLogFile) {
-        self.label = label
-        self.sink = sink
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var all = metadata
-        if let m = event.metadata { all.merge(m) { $1 } }
-        let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        sink.write("\(ISO8601.format(millis: SystemWallClock().nowMillis())) \(event.level) \(label):\(meta) \(event.message)\n")
     }
 }

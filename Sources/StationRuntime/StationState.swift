@@ -1,0 +1,59 @@
+// What `status` and `info` read: the configuration and the state of the output directory — the
+// lake, and per station the journal's pending readings and the collector holding it, if any.
+
+public import Collector
+public import Config
+public import Lake
+import DurableFiles
+
+public struct StationState: Sendable {
+    public let config: StationConfig
+    public let warnings: [String]
+    public let lake: LakeScan
+    /// Per station folder under `<output>/.opensensor/`: the collector's pid if one runs, and
+    /// the readings its journal holds (collected, not yet in a file).
+    public let journals: [(station: String, pid: Int32?, pending: [Journal.Entry])]
+
+    public init(config: StationConfig, warnings: [String]) {
+        self.config = config
+        self.warnings = warnings
+        lake = LakeScan(root: config.outputDirectory)
+        let base = config.outputDirectory + "/.opensensor"
+        // `sync` holds the sync ledgers, not a station's journal.
+        journals = FileIO.names(in: base).filter { $0 != "sync" }.map { name in
+            let path = base + "/" + name
+            return (name, Journal.lockHolder(directory: path), Journal.peek(directory: path) ?? [])
+        }
+    }
+
+    public var lastReading: Int64? {
+        let inFiles = lake.files.filter { $0.entry.kind == "data" }.compactMap(\.lastMillis).max()
+        let inJournals = journals.flatMap(\.pending).map(\.reading.timestamp).max()
+        return [inFiles, inJournals].compactMap { $0 }.max()
+    }
+
+    public var lastBatch: LakeFile? { lake.files.filter { $0.entry.kind == "data" }.max { $0.modified < $1.modified } }
+    public var running: [(String, Int32)] { journals.compactMap { j in j.pid.map { (j.station, $0) } } }
+
+    public var syncSummary: String {
+        let s = config.sync
+        guard s.enabled else { return "disabled" }
+        let prefix = s.storage.prefix.map { "/" + $0 } ?? ""
+        return "every \(s.intervalMinutes) min to \(s.storage.provider.rawValue) bucket \(s.storage.bucket ?? "(none set)")\(prefix)"
+    }
+
+    /// How often the journal is made durable, and what a power cut can cost.
+    public var journalSyncSummary: String {
+        let n = config.journalSyncSeconds
+        return n == 0 ? "every reading (a power cut loses nothing journaled)"
+            : "every \(n) s (a power cut loses at most the last \(n) s of readings; a crash of the process loses nothing)"
+    }
+
+    public var retentionSummary: String {
+        let c = config
+        let keep = c.retentionDays.map { "keep today and \($0) days before it" } ?? "keep batch files forever"
+        let which = c.sync.enabled ? "synced files only" : (c.retentionDeleteUnsynced ? "unsynced files too (sync is off)" : "nothing (sync is off)")
+        let floor = c.minFreeMB > 0 ? "free-space floor \(c.minFreeMB) MiB" : "no free-space floor"
+        return "\(keep); \(floor); deletes \(which)"
+    }
+}
