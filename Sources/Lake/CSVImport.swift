@@ -53,16 +53,6 @@ public enum CSVImport {
         }
         return builders.map(\.values)
     }
-
-    /// Milliseconds since the epoch of an ISO-8601 UTC time: `YYYY-MM-DDTHH:MM:SS[.f{1,3}](Z|+00:00)`.
-    public static func parseTimestamp(_ s: some StringProtocol) -> Int64? { ISO8601.parseMillis(s) }
-
-    // Transitional: forward to CivilTime while the call sites move; removed with the last one.
-    public static func daysInMonth(_ y: Int, _ m: Int) -> Int { CivilDate.daysInMonth(year: y, month: m) }
-
-    public static func daysFromCivil(_ y: Int, _ m: Int, _ d: Int) -> Int {
-        CivilDate(year: y, month: m, day: 1)!.daysSince1970 + d - 1  // as before: any day, months 1...12
-    }
 }
 
 struct CellError: Error { var message: String }
@@ -119,7 +109,7 @@ private struct ColumnBuilder {
             guard let d = Double(t) else { throw CellError(message: "expected a number, found \"\(t)\"") }
             doubles.append(d)
         case .timestampMillisUTC:
-            guard let ms = CSVImport.parseTimestamp(t) else {
+            guard let ms = ISO8601.parseMillis(t) else {
                 throw CellError(message: "expected an ISO-8601 UTC time like 2025-06-01T00:00:05.048Z, found \"\(t)\"")
             }
             int64s.append(ms)

@@ -6,11 +6,14 @@
 // boundary that closed the batch; a name that exists already is never reused: the next batch
 // for the same boundary is data_HHMM-1.parquet, then -2, …
 
+import CivilTime
+
 public enum LakeLayout {
     /// `station=<id>/year=YYYY/month=MM/day=DD` for a time in that day (UTC).
     public static func partition(station: String, millis: Int64) -> String {
         let day = Int(millis.floorDiv(86_400_000))
-        let (y, m, d) = TimeFormat.civil(fromDays: day)
+        let date = CivilDate(daysSince1970: day)
+        let (y, m, d) = (date.year, date.month, date.day)
         return "station=\(station)/year=\(pad(y, 4))/month=\(pad(m, 2))/day=\(pad(d, 2))"
     }
 

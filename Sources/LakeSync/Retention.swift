@@ -151,7 +151,7 @@ public actor Retention {
             if clockSynced(now()) == false {
                 report.ageSkipped = "the system clock is not synchronised"
             } else if today - newest > 1 {
-                report.ageSkipped = "today (\(TimeFormat.iso8601(millis: now()).prefix(10))) is \(today - newest) days past the newest partition: the clock may have jumped"
+                report.ageSkipped = "today (\(CivilDate(daysSince1970: today))) is \(today - newest) days past the newest partition: the clock may have jumped"
             }
         }
         if report.ageSkipped != nil, let newest { days = days.filter { $0.index < newest } }
@@ -285,8 +285,8 @@ public actor Retention {
                     guard let m = Self.number(month, "month=", 2), (1...12).contains(m) else { continue }
                     let monthPath = station + "/" + year + "/" + month
                     for day in Self.subfolders(root, monthPath) {
-                        guard let d = Self.number(day, "day=", 2), (1...31).contains(d) else { continue }
-                        out.append(DayFolder(path: monthPath + "/" + day, index: CSVImport.daysFromCivil(y, m, d)))
+                        guard let d = Self.number(day, "day=", 2), let date = CivilDate(year: y, month: m, day: d) else { continue }
+                        out.append(DayFolder(path: monthPath + "/" + day, index: date.daysSince1970))
                     }
                 }
             }

@@ -320,8 +320,8 @@ import Parquet
         (3600, "1969-12-31T23:30:00.000Z", "1970-01-01T00:00:00.000Z"),
     ])
     func boundaries(duration: Int, time: String, boundary: String) throws {
-        let t = try #require(CSVImport.parseTimestamp(time))
-        #expect(TimeFormat.iso8601(millis: BatchClock(durationSeconds: duration).boundary(after: t)) == boundary)
+        let t = try #require(ISO8601.parseMillis(time))
+        #expect(ISO8601.format(millis: BatchClock(durationSeconds: duration).boundary(after: t)) == boundary)
     }
 }
 

@@ -55,7 +55,7 @@ struct BrokenFreeSpace: FreeSpace {
 @Suite struct RetentionTests {
     static let station = "station=0190f5a0-0000-7000-8000-000000000001"
     /// 2025-06-10T12:00:00Z: "today" is June 10.
-    static let now = CSVImport.parseTimestamp("2025-06-10T12:00:00Z")!
+    static let now = ISO8601.parseMillis("2025-06-10T12:00:00Z")!
 
     func lake() throws -> String {
         let dir = NSTemporaryDirectory() + "retention-\(UUID().uuidString)"
@@ -265,7 +265,7 @@ struct BrokenFreeSpace: FreeSpace {
         let all = try tenDays(root)
         let path = try ledger(root, uploaded: all)
         // The clock jumped to 2031 (a bad NTP answer, a wrong manual date).
-        let jumped = CSVImport.parseTimestamp("2031-06-10T12:00:00Z")!
+        let jumped = ISO8601.parseMillis("2031-06-10T12:00:00Z")!
         let policy = RetentionPolicy(retentionDays: 30, minFreeBytes: 0, syncEnabled: true)
         let report = await retention(root, ledger: path, policy, now: jumped).run()
         #expect(report.deleted.isEmpty)
@@ -277,7 +277,7 @@ struct BrokenFreeSpace: FreeSpace {
         #expect(full.deleted.count == 18)
         #expect(remaining(root) == [Self.day(10) + "/data_0015.parquet", Self.day(10) + "/data_0030.parquet"])
         // Yesterday's partition as the newest (just after midnight): trusted.
-        let nextDay = CSVImport.parseTimestamp("2025-06-11T00:05:00Z")!
+        let nextDay = ISO8601.parseMillis("2025-06-11T00:05:00Z")!
         #expect(await retention(root, ledger: path, RetentionPolicy(retentionDays: 0, minFreeBytes: 0, syncEnabled: true), now: nextDay)
             .run().deleted.count == 2)
     }

@@ -133,7 +133,7 @@ final class RecordingStore: ObjectStore {
         Retention(
             root: root, ledgerPath: engine.ledgerPath, policy: RetentionPolicy(retentionDays: 1, minFreeBytes: 0, syncEnabled: true),
             freeSpace: FixedFreeSpace(bytes: 1 << 40), logger: quiet,
-            now: { CSVImport.parseTimestamp("2025-06-04T12:00:00Z")! }, clockSynced: { _ in true })
+            now: { ISO8601.parseMillis("2025-06-04T12:00:00Z")! }, clockSynced: { _ in true })
     }
 
     func setMtime(_ path: String, seconds: Int) {

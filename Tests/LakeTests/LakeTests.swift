@@ -1,3 +1,4 @@
+import CivilTime
 import Testing
 import Parquet
 @testable import Lake
@@ -20,34 +21,6 @@ import Parquet
         #expect(types["wifi_signal_dbm"] == .int32 && types["clock_synced"] == .boolean)
         #expect(types["throttled_hex"] == .string && types["cpu_temp_c"] == .double)
         #expect(LakeSchemas.health.columns.last?.name == "throttled_hex")
-    }
-}
-
-@Suite struct TimeTests {
-    @Test(arguments: [
-        ("1970-01-01T00:00:00Z", Int64(0)),
-        ("2025-06-01T00:00:05.048Z", 1_748_736_005_048),
-        ("2025-06-01T00:00:05.5Z", 1_748_736_005_500),
-        ("2024-02-29T23:59:59.999+00:00", 1_709_251_199_999),
-        ("1969-12-31T23:59:59.999Z", -1),
-    ])
-    func parsesAndFormats(text: String, millis: Int64) {
-        #expect(CSVImport.parseTimestamp(text) == millis)
-        #expect(CSVImport.parseTimestamp(TimeFormat.iso8601(millis: millis)) == millis)
-    }
-
-    @Test(arguments: ["2025-06-01", "2025-06-01T00:00:05", "2025-02-29T00:00:00Z", "2025-06-01T24:00:00Z",
-                      "2025-06-01T00:00:00.0001Z", "2025-06-01T00:00:00+02:00", "2025-06-01T00:00:00.Z", "x025-06-01T00:00:00Z"])
-    func rejects(text: String) {
-        #expect(CSVImport.parseTimestamp(text) == nil)
-    }
-
-    @Test func formatsAcrossCenturies() {
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<2000 {
-            let ms = Int64.random(in: -30_000_000_000_000...30_000_000_000_000, using: &rng)
-            #expect(CSVImport.parseTimestamp(TimeFormat.iso8601(millis: ms)) == ms)
-        }
     }
 }
 
@@ -90,7 +63,7 @@ import Parquet
 
 @Suite struct LayoutTests {
     @Test func namesAndPartitions() throws {
-        let t = try #require(CSVImport.parseTimestamp("2025-01-05T14:30:00Z"))
+        let t = try #require(ISO8601.parseMillis("2025-01-05T14:30:00Z"))
         #expect(LakeLayout.partition(station: "abc", millis: t) == "station=abc/year=2025/month=01/day=05")
         #expect(LakeLayout.stem(prefix: "data", boundaryMillis: t + 900_000) == "data_1445")
         #expect(LakeLayout.stem(prefix: "health", boundaryMillis: t + 9 * 3_600_000 + 1_800_000) == "health_0000")

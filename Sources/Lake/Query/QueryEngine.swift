@@ -9,6 +9,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CivilTime
 import Dispatch
 import Parquet
 
@@ -160,8 +161,8 @@ public struct QueryEngine: Sendable {
             var j = i + 1
             while j < files.count, files[j].path.dayFolder == dayPath { j += 1 }
             var day = Plan.Day(station: files[i].station, files: i..<j, interior: false, key: nil, signature: [], cached: nil)
-            if aligned, let e = LakeLayout.parse(files[i].path) {
-                let start = Int64(CSVImport.daysFromCivil(e.year, e.month, e.day)) * BucketWidth.dayMillis
+            if aligned, let e = LakeLayout.parse(files[i].path), let date = CivilDate(year: e.year, month: e.month, day: e.day) {
+                let start = Int64(date.daysSince1970) * BucketWidth.dayMillis
                 // A day folder holds readings from its midnight to at most an hour past the
                 // next (a batch crossing midnight); buckets past `to` are dropped by `keep`.
                 day.interior = start >= from && start + BucketWidth.dayMillis <= to
@@ -210,8 +211,8 @@ public struct QueryEngine: Sendable {
         // partition holds nothing before its midnight. Its last readings may cross into the next
         // day (a batch is at most an hour, OPENSENSOR_BATCH_DURATION ≤ 3600 s), hence the one
         // day of slack on the lower side: the statistics prune the rest.
-        let low = query.from.map { TimeFormat.civil(fromDays: Int($0.floorDiv(day)) - 1) }
-        let high = query.to.map { TimeFormat.civil(fromDays: Int(($0 - 1).floorDiv(day))) }
+        let low = query.from.map { CivilDate(daysSince1970: Int($0.floorDiv(day)) - 1) }
+        let high = query.to.map { CivilDate(daysSince1970: Int(($0 - 1).floorDiv(day))) }
         func outside(_ y: Int, _ m: Int, _ d: Int, _ lo: (Int, Int, Int)?, _ hi: (Int, Int, Int)?) -> Bool {
             if let lo, (y, m, d) < lo { return true }
             if let hi, (y, m, d) > hi { return true }
