@@ -7,46 +7,31 @@ public enum LakeIndex {
     /// The station ids under `root` (its `station=<id>` folders), sorted; empty when `root`
     /// cannot be read.
     public static func stations(_ root: String) -> [String] {
-        QueryEngine.list(root).compactMap { e in
-            guard e.isDirectory, e.name.hasPrefix("station="), e.name.count > 8 else { return nil }
-            let id = String(e.name.dropFirst(8))
-            return id.contains("=") ? nil : id
-        }.sorted()
+        LakeWalker(root: root).stationIDs()
     }
 
     /// The newest files of `kind` (`data` or `health`) of `station`, newest first, at most
     /// `limit`, as paths relative to `root`. Day folders are walked from the newest down, so
     /// the cost does not grow with history; within a day, files go by closing boundary, then
     /// attempt. `data_0000` closes at the midnight that ends its day (a batch is filed under
-    /// the day of its first reading), so it is the day's last, not its first.
+    /// the day of its first reading), so it is the day's last, not its first. Only names are
+    /// read, no file.
     public static func newestFiles(_ root: String, station: String, kind: String, limit: Int = 1) -> [(path: String, entry: LakeLayout.Entry)] {
         var out: [(path: String, entry: LakeLayout.Entry)] = []
         guard limit > 0 else { return out }
-        let stationPath = "station=" + station
         func order(_ e: LakeLayout.Entry) -> (Int, Int) { (e.boundaryMinute == 0 ? 1440 : e.boundaryMinute, e.attempt) }
-        for (yName, _) in QueryEngine.partitions(root + "/" + stationPath, "year=", 4).reversed() {
-            let yPath = stationPath + "/" + yName
-            for (mName, _) in QueryEngine.partitions(root + "/" + yPath, "month=", 2).reversed() {
-                let mPath = yPath + "/" + mName
-                for (dName, _) in QueryEngine.partitions(root + "/" + mPath, "day=", 2).reversed() {
-                    let dPath = mPath + "/" + dName
-                    var day: [(path: String, entry: LakeLayout.Entry)] = []
-                    for f in QueryEngine.list(root + "/" + dPath) where !f.isDirectory {
-                        let rel = dPath + "/" + f.name
-                        if let e = LakeLayout.parse(rel), e.kind == kind { day.append((rel, e)) }
-                    }
-                    day.sort { order($0.entry) > order($1.entry) }
-                    out.append(contentsOf: day.prefix(limit - out.count))
-                    if out.count == limit { return out }
-                }
-            }
+        let walker = LakeWalker(root: root, stations: [station], newestFirst: true)
+        walker.forEachDay { day in
+            let files = walker.files(in: day.path, kind: kind).sorted { order($0.entry) > order($1.entry) }
+            out.append(contentsOf: files.prefix(limit - out.count).map { ($0.path, $0.entry) })
+            return out.count < limit
         }
         return out
     }
 
     /// Whether `station` has a folder under `root`.
     public static func hasStation(_ root: String, _ station: String) -> Bool {
-        guard !station.isEmpty, !station.contains("/"), !station.contains("="), station != ".", station != ".." else { return false }
-        return QueryEngine.list(root).contains { $0.isDirectory && $0.name == "station=" + station }
+        guard !station.contains("/"), LakeLayout.station(folder: "station=" + station) == station else { return false }
+        return LakeWalker(root: root).stationIDs().contains(station)
     }
 }

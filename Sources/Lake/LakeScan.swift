@@ -1,10 +1,7 @@
-// Scanning a lake: every file that follows the layout, with what its footer says (rows, time
+// Scanning a lake: every file the lake walker finds, with what its footer says (rows, time
 // range). Files that do not follow the layout are skipped — temporary files, the journal, a
 // user's notes — and unreadable files are reported, not fatal.
 
-#if canImport(Glibc)
-import Glibc
-#endif
 import Parquet
 
 public struct LakeFile: Sendable, Equatable {
@@ -24,33 +21,21 @@ public struct LakeScan: Sendable {
     /// Files that follow the layout but could not be read, with the reason.
     public var unreadable: [(path: String, reason: String)] = []
 
-    /// Scans `root` (recursively; a missing root is an empty lake).
+    /// Scans `root` (a missing root is an empty lake). Only footers are read: rows and the time
+    /// range are in them, and a year of batches is tens of thousands of files.
     public init(root: String) {
-        var stack = [""]
-        while let rel = stack.popLast() {
-            let dirPath = rel.isEmpty ? root : root + "/" + rel
-            guard let dir = opendir(dirPath) else { continue }
-            defer { closedir(dir) }
-            while let ent = readdir(dir) {
-                let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name.hasPrefix(".") { continue }
-                let child = rel.isEmpty ? name : rel + "/" + name
-                var st = stat()
-                guard stat(root + "/" + child, &st) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFDIR {
-                    stack.append(child)
-                } else if let entry = LakeLayout.parse(child) {
-                    scanFile(root: root, child, entry, bytes: Int(st.st_size), modified: Int64(st.st_mtim.tv_sec) * 1000)
-                }
+        let walker = LakeWalker(root: root)
+        for day in walker.days() {
+            for file in walker.files(in: day.path) {
+                scanFile(root: root, file)
             }
         }
         files.sort { $0.path < $1.path }
     }
 
-    private mutating func scanFile(root: String, _ rel: String, _ entry: LakeLayout.Entry, bytes: Int, modified: Int64) {
+    private mutating func scanFile(root: String, _ file: LakeDayFile) {
         do {
-            let data = try ParquetFile.readAll(root + "/" + rel)
-            let meta = try FileMetaData.read(fileBytes: data)
+            let meta = try ParquetFileReader(path: root + "/" + file.path).metadata
             var first: Int64?, last: Int64?
             if meta.leafColumns.first?.name == "timestamp" {
                 for group in meta.rowGroups {
@@ -60,9 +45,10 @@ public struct LakeScan: Sendable {
                     last = max(last ?? hi, hi)
                 }
             }
-            files.append(LakeFile(path: rel, entry: entry, bytes: bytes, rows: meta.numRows, firstMillis: first, lastMillis: last, modified: modified))
+            files.append(LakeFile(path: file.path, entry: file.entry, bytes: Int(file.size), rows: meta.numRows, firstMillis: first,
+                                  lastMillis: last, modified: file.mtimeNanos.floorDiv(1_000_000_000) * 1000))
         } catch {
-            unreadable.append((rel, "\(error)"))
+            unreadable.append((file.path, error.message))
         }
     }
 

@@ -13,8 +13,7 @@ public enum LakeLayout {
     public static func partition(station: String, millis: Int64) -> String {
         let day = Int(millis.floorDiv(86_400_000))
         let date = CivilDate(daysSince1970: day)
-        let (y, m, d) = (date.year, date.month, date.day)
-        return "station=\(station)/year=\(pad(y, 4))/month=\(pad(m, 2))/day=\(pad(d, 2))"
+        return "station=\(station)/year=\(pad(date.year, 4))/month=\(pad(date.month, 2))/day=\(pad(date.day, 2))"
     }
 
     /// `data_HHMM` (or `health_HHMM`) for a batch closed at the boundary `millis`. The
@@ -46,10 +45,8 @@ public enum LakeLayout {
 
     public static func parse(_ relativePath: String) -> Entry? {
         let parts = relativePath.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5,
-              parts[0].hasPrefix("station="), parts[0].count > 8,
-              let y = number(parts[1], "year=", 4), let m = number(parts[2], "month=", 2), let d = number(parts[3], "day=", 2),
-              (1...12).contains(m), (1...31).contains(d)
+        guard parts.count == 5, let station = station(folder: parts[0]),
+              let y = year(folder: parts[1]), let m = month(folder: parts[2]), let d = day(folder: parts[3], year: y, month: m)
         else { return nil }
         let name = parts[4]
         guard name.hasSuffix(".parquet") else { return nil }
@@ -65,9 +62,36 @@ public enum LakeLayout {
             rest = rest[..<dash]
         }
         guard rest.count == 4, rest.allSatisfy(\.isASCII), let hhmm = Int(rest), hhmm / 100 < 24, hhmm % 100 < 60 else { return nil }
-        let station = String(parts[0].dropFirst(8))
-        guard !station.contains("=") else { return nil }
         return Entry(station: station, year: y, month: m, day: d, kind: kind, boundaryMinute: hhmm / 100 * 60 + hhmm % 100, attempt: attempt)
+    }
+
+    // MARK: Partition folders
+    //
+    // The one definition of a valid partition folder name: `parse` and every walk of a lake
+    // (LakeWalker) use these, so a folder one reader counts is a folder every reader counts.
+
+    /// The id of a `station=<id>` folder: not empty, no `=` (Hive readers would split the name
+    /// there) and no control character (the sync ledger is a text file of tab-separated lines).
+    public static func station(folder name: some StringProtocol) -> String? {
+        guard name.hasPrefix("station=") else { return nil }
+        let id = name.dropFirst(8)
+        guard !id.isEmpty, !id.unicodeScalars.contains(where: { $0 == "=" || $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+        return String(id)
+    }
+
+    /// The year of a `year=YYYY` folder (four digits).
+    public static func year(folder name: some StringProtocol) -> Int? {
+        number(Substring(name), "year=", 4)
+    }
+
+    /// The month of a `month=MM` folder, 01–12.
+    public static func month(folder name: some StringProtocol) -> Int? {
+        number(Substring(name), "month=", 2).flatMap { (1...12).contains($0) ? $0 : nil }
+    }
+
+    /// The day of a `day=DD` folder, from 01 to the last day of that month (no June 31).
+    public static func day(folder name: some StringProtocol, year: Int, month: Int) -> Int? {
+        number(Substring(name), "day=", 2).flatMap { CivilDate(year: year, month: month, day: $0) == nil ? nil : $0 }
     }
 
     private static func number(_ part: Substring, _ key: String, _ digits: Int) -> Int? {

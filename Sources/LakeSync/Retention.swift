@@ -276,53 +276,19 @@ public actor Retention {
     // MARK: - Scanning
 
     /// Every day folder of the layout, oldest first (then by path): only folder names are read.
+    /// Links are not followed: what retention deletes must be in the lake.
     func dayFolders() -> [DayFolder] {
-        var out: [DayFolder] = []
-        for station in Self.subfolders(root, "") where Self.isStation(station) {
-            for year in Self.subfolders(root, station) {
-                guard let y = Self.number(year, "year=", 4) else { continue }
-                for month in Self.subfolders(root, station + "/" + year) {
-                    guard let m = Self.number(month, "month=", 2), (1...12).contains(m) else { continue }
-                    let monthPath = station + "/" + year + "/" + month
-                    for day in Self.subfolders(root, monthPath) {
-                        guard let d = Self.number(day, "day=", 2), let date = CivilDate(year: y, month: m, day: d) else { continue }
-                        out.append(DayFolder(path: monthPath + "/" + day, index: date.daysSince1970))
-                    }
-                }
-            }
-        }
-        return out.sorted { ($0.index, $0.path) < ($1.index, $1.path) }
+        walker.days().map { DayFolder(path: $0.path, index: $0.index) }.sorted { ($0.index, $0.path) < ($1.index, $1.path) }
     }
 
     /// The layout's complete files in a day folder, in deletion order.
     func files(in day: DayFolder) -> [File] {
-        FileIO.names(in: root + "/" + day.path).compactMap { name -> File? in
-            guard let entry = LakeLayout.parse(day.path + "/" + name) else { return nil }
-            var st = stat()
-            guard lstat(root + "/" + day.path + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-            return File(day: day, name: name, entry: entry, size: Int64(st.st_size), mtimeNanos: SyncEngine.nanos(st.st_mtim))
+        walker.files(in: day.path).map { f in
+            File(day: day, name: f.name, entry: f.entry, size: f.size, mtimeNanos: f.mtimeNanos)
         }.sorted { ($0.entry.boundaryMinute, $0.entry.attempt, $0.name) < ($1.entry.boundaryMinute, $1.entry.attempt, $1.name) }
     }
 
-    private static func isStation(_ name: String) -> Bool {
-        name.hasPrefix("station=") && name.count > 8 && !name.dropFirst(8).contains("=")
-    }
-
-    private static func number(_ name: String, _ key: String, _ digits: Int) -> Int? {
-        guard name.hasPrefix(key) else { return nil }
-        let v = name.dropFirst(key.count)
-        guard v.count == digits, v.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return Int(v)
-    }
-
-    /// Sub-folders of `parent` (relative to `root`), not following links.
-    private static func subfolders(_ root: String, _ parent: String) -> [String] {
-        let base = parent.isEmpty ? root : root + "/" + parent
-        return FileIO.names(in: base).filter { name in
-            var st = stat()
-            return lstat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-        }
-    }
+    private nonisolated var walker: LakeWalker { LakeWalker(root: root, followsLinks: false) }
 
     // MARK: - Logging
 

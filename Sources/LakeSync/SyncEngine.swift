@@ -267,55 +267,36 @@ public actor SyncEngine {
     private func scanForNewFiles(_ report: inout SyncReport, relistAll: Bool) -> Scan {
         var scan = Scan()
         let freshAfter = now() - options.settleMillis
-        for station in Self.subfolders(root, "", key: "station") {
-            for year in Self.subfolders(root, station, key: "year") {
-                for month in Self.subfolders(root, year, key: "month") {
-                    for day in Self.subfolders(root, month, key: "day") {
-                        var st = stat()
-                        guard stat(root + "/" + day, &st) == 0 else { continue }
-                        let mtime = Self.nanos(st.st_mtim)
-                        if !relistAll && ledger.settledMtime(day: day) == mtime { continue }
-                        report.foldersListed += 1
-                        var settleable = mtime / 1_000_000 < freshAfter
-                        for name in FileIO.names(in: root + "/" + day) {
-                            guard let entry = LakeLayout.parse(day + "/" + name), let key = LedgerFileKey(entry) else { continue }
-                            let recorded = ledger.stamp(day: day, key)
-                            if recorded == nil && ledger.isHandled(day: day, key) { continue }  // a conflict
-                            var fst = stat()
-                            guard stat(root + "/" + day + "/" + name, &fst) == 0, (fst.st_mode & S_IFMT) == S_IFREG else { continue }
-                            if let recorded {
-                                // Still the file that was proven stored: nothing to do. Rewritten
-                                // since (or recorded by an older version, which kept no mtime, and
-                                // this is `--verify`): compared with the stored object again.
-                                if recorded.mtimeNanos == nil ? !relistAll : recorded.matches(size: Int64(fst.st_size), mtimeNanos: Self.nanos(fst.st_mtim)) {
-                                    continue
-                                }
-                            }
-                            guard Self.isCompleteParquet(root + "/" + day + "/" + name, size: Int(fst.st_size)) else {
-                                report.incomplete += 1
-                                settleable = false
-                                continue
-                            }
-                            scan.candidates.append(Candidate(
-                                day: day, name: name, key: key, size: Int(fst.st_size), mtimeNanos: Self.nanos(fst.st_mtim)))
-                        }
-                        scan.days.append((day, mtime, settleable))
+        let walker = LakeWalker(root: root)
+        walker.forEachDay { folder in
+            let day = folder.path, mtime = folder.mtimeNanos
+            if !relistAll && ledger.settledMtime(day: day) == mtime { return true }
+            report.foldersListed += 1
+            var settleable = mtime / 1_000_000 < freshAfter
+            for file in walker.files(in: day) {
+                guard let key = LedgerFileKey(file.entry) else { continue }
+                let recorded = ledger.stamp(day: day, key)
+                if recorded == nil && ledger.isHandled(day: day, key) { continue }  // a conflict
+                if let recorded {
+                    // Still the file that was proven stored: nothing to do. Rewritten
+                    // since (or recorded by an older version, which kept no mtime, and
+                    // this is `--verify`): compared with the stored object again.
+                    if recorded.mtimeNanos == nil ? !relistAll : recorded.matches(size: file.size, mtimeNanos: file.mtimeNanos) {
+                        continue
                     }
                 }
+                guard Self.isCompleteParquet(root + "/" + file.path, size: Int(file.size)) else {
+                    report.incomplete += 1
+                    settleable = false
+                    continue
+                }
+                scan.candidates.append(Candidate(day: day, name: file.name, key: key, size: Int(file.size), mtimeNanos: file.mtimeNanos))
             }
+            scan.days.append((day, mtime, settleable))
+            return true
         }
         scan.candidates.sort { ($0.day, $0.key) < ($1.day, $1.key) }
         return scan
-    }
-
-    /// Sub-folders of `parent` named `key=…`, as paths relative to the root, in order.
-    private static func subfolders(_ root: String, _ parent: String, key: String) -> [String] {
-        let base = parent.isEmpty ? root : root + "/" + parent
-        return FileIO.names(in: base).filter { name in
-            guard name.hasPrefix(key + "="), !name.contains("\t"), !name.contains("\n") else { return false }
-            var st = stat()
-            return stat(base + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-        }.map { parent.isEmpty ? $0 : parent + "/" + $0 }.sorted()
     }
 
     /// Whether a file starts and ends with Parquet's magic `PAR1`: one still being copied in

@@ -1,8 +1,8 @@
-// The query engine: walks a Hive lake, prunes partitions by their path (station, year, month,
-// day) before opening anything, prunes row groups by the statistics of the `timestamp` column,
-// and reads the rest one file and one row group at a time, so memory is bounded by the largest
-// file plus the groups of the answer. Columns are found by name, not position: files written
-// by the Python collector or pyarrow may order them differently.
+// The query engine: walks a Hive lake with the lake walker, which prunes partitions by their
+// path (station, year, month, day) before opening anything, prunes row groups by the statistics
+// of the `timestamp` column, and reads the rest one file and one row group at a time, so memory
+// is bounded by the largest file plus the groups of the answer. Columns are found by name, not
+// position: files written by the Python collector or pyarrow may order them differently.
 
 #if canImport(Glibc)
 import Glibc
@@ -211,83 +211,15 @@ public struct QueryEngine: Sendable {
         // partition holds nothing before its midnight. Its last readings may cross into the next
         // day (a batch is at most an hour, OPENSENSOR_BATCH_DURATION ≤ 3600 s), hence the one
         // day of slack on the lower side: the statistics prune the rest.
-        let low = query.from.map { CivilDate(daysSince1970: Int($0.floorDiv(day)) - 1) }
-        let high = query.to.map { CivilDate(daysSince1970: Int(($0 - 1).floorDiv(day))) }
-        func outside(_ y: Int, _ m: Int, _ d: Int, _ lo: (Int, Int, Int)?, _ hi: (Int, Int, Int)?) -> Bool {
-            if let lo, (y, m, d) < lo { return true }
-            if let hi, (y, m, d) > hi { return true }
-            return false
-        }
+        let walker = LakeWalker(
+            root: root, firstDay: query.from.map { Int($0.floorDiv(day)) - 1 }, lastDay: query.to.map { Int(($0 - 1).floorDiv(day)) },
+            stations: query.stations.isEmpty ? nil : Set(query.stations))
         var out: [Candidate] = []
-        for station in Self.list(root).filter(\.isDirectory).map(\.name).sorted() {
-            guard station.hasPrefix("station="), station.count > 8 else { continue }
-            let id = String(station.dropFirst(8))
-            if !query.stations.isEmpty && !query.stations.contains(id) {
-                result.partitionsPruned += 1
-                continue
-            }
-            for (yName, y) in Self.partitions(root + "/" + station, "year=", 4) {
-                // Whole years and months compare against the bounds' own year and month.
-                if outside(y, 0, 0, low.map { ($0.year, 0, 0) }, high.map { ($0.year, 0, 0) }) {
-                    result.partitionsPruned += 1
-                    continue
-                }
-                let yPath = station + "/" + yName
-                for (mName, m) in Self.partitions(root + "/" + yPath, "month=", 2) {
-                    if outside(y, m, 0, low.map { ($0.year, $0.month, 0) }, high.map { ($0.year, $0.month, 0) }) {
-                        result.partitionsPruned += 1
-                        continue
-                    }
-                    let mPath = yPath + "/" + mName
-                    for (dName, d) in Self.partitions(root + "/" + mPath, "day=", 2) {
-                        if outside(y, m, d, low.map { ($0.year, $0.month, $0.day) }, high.map { ($0.year, $0.month, $0.day) }) {
-                            result.partitionsPruned += 1
-                            continue
-                        }
-                        let dPath = mPath + "/" + dName
-                        for f in Self.list(root + "/" + dPath) where !f.isDirectory {
-                            let rel = dPath + "/" + f.name
-                            guard let entry = LakeLayout.parse(rel), entry.kind == query.kind.rawValue else { continue }
-                            out.append(Candidate(path: rel, station: entry.station))
-                        }
-                    }
-                }
-            }
+        result.partitionsPruned += walker.forEachDay { d in
+            out += walker.files(in: d.path, kind: query.kind.rawValue).map { Candidate(path: $0.path, station: $0.entry.station) }
+            return true
         }
         out.sort { $0.path < $1.path }
-        return out
-    }
-
-    /// Sub-folders `key=NNNN` of `path`, with their value, in order.
-    static func partitions(_ path: String, _ key: String, _ digits: Int) -> [(String, Int)] {
-        list(path).compactMap { e in
-            guard e.isDirectory, e.name.hasPrefix(key) else { return nil }
-            let v = e.name.dropFirst(key.count)
-            guard v.count == digits, v.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(v) else { return nil }
-            return (e.name, n)
-        }.sorted { $0.1 < $1.1 }
-    }
-
-    /// The entries of a folder, hidden ones left out; empty when it cannot be read.
-    static func list(_ path: String) -> [(name: String, isDirectory: Bool)] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var out: [(String, Bool)] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix(".") { continue }
-            var isDirectory: Bool
-            switch Int32(ent.pointee.d_type) {
-            case Int32(DT_DIR): isDirectory = true
-            case Int32(DT_REG): isDirectory = false
-            default:
-                // Symlinks and file systems that do not fill d_type.
-                var st = stat()
-                guard stat(path + "/" + name, &st) == 0 else { continue }
-                isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
-            }
-            out.append((name, isDirectory))
-        }
         return out
     }
 
