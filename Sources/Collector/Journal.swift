@@ -21,6 +21,8 @@
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 import CivilTime
 import Config
@@ -33,6 +35,16 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
     public var description: String { "journal \(path): \(operation) failed: \(String(cString: strerror(errno))) (errno \(errno))" }
     /// The disk is full: readings stay in memory and the write is retried.
     public var isDiskFull: Bool { errno == ENOSPC || errno == EDQUOT }
+
+    init(path: String, operation: String, errno: Int32) {
+        self.path = path
+        self.operation = operation
+        self.errno = errno
+    }
+
+    init(_ error: FileError) {
+        self.init(path: error.path, operation: error.operation, errno: error.errno)
+    }
 }
 
 /// How often appends are made durable.
@@ -81,7 +93,8 @@ public final class Journal {
     /// tagged with it may hold recovered readings already (see `Collector.recover`).
     public private(set) var formerID: UInt64?
     private var nextSeq: UInt64
-    private var fd: Int32
+    /// The journal opened for appending; nil only while opening.
+    private var file: AppendFile?
     public let sync: JournalSync
     /// The journal's length known to be on disk: what a power cut would leave.
     public private(set) var durableLength = 0
@@ -104,18 +117,13 @@ public final class Journal {
         // never overwritten (it may hold readings).
         let existing: [UInt8]
         do {
-            existing = try FileIO.readBytes(path)
+            existing = try FileIO.readWholeFile(path)
         } catch {
-            switch error {
-            case .system(_, let code) where code == ENOENT:
-                id = randomID
-                nextSeq = 1
-                fd = -1
-                try rewrite(keeping: [])
-                return
-            case .system(let operation, let code): throw JournalError(path: path, operation: operation, errno: code)
-            case .tooLarge: throw JournalError(path: path, operation: "read", errno: EFBIG)  // no limit was set
-            }
+            guard error.errno == ENOENT else { throw JournalError(error) }
+            id = randomID
+            nextSeq = 1
+            try rewrite(keeping: [])
+            return
         }
         let scan = Self.scan(existing)
         entries = scan.entries
@@ -124,14 +132,18 @@ public final class Journal {
             id = header.id
             nextSeq = max(header.nextSeq, lastSeq + 1)
             droppedTailBytes = scan.tornTail
-            fd = try Self.call("open", path) { open(path, O_WRONLY | O_CLOEXEC) }
             length = existing.count - scan.tornTail
-            if scan.tornTail > 0 {
-                _ = try Self.call("ftruncate", path) { ftruncate(fd, off_t(length)) }
-                _ = try Self.call("fsync", path) { fsync(fd) }
+            do {
+                let file = try AppendFile(path: path)
+                if scan.tornTail > 0 {
+                    try file.truncate(to: length)
+                    try file.sync()
+                }
+                self.file = file
+            } catch {
+                throw JournalError(error)
             }
             durableLength = length
-            _ = try Self.call("lseek", path) { Int32(truncatingIfNeeded: lseek(fd, 0, SEEK_END)) }
             return
         }
         // Damage: keep the file as it was, then carry on with what it still holds. A damaged
@@ -141,7 +153,6 @@ public final class Journal {
         id = scan.header?.id ?? randomID
         formerID = scan.header == nil ? scan.rawID : nil
         nextSeq = max(scan.header?.nextSeq ?? 1, lastSeq + 1)
-        fd = -1
         damage = JournalDamage(headerDamaged: scan.header == nil, damagedRanges: scan.damagedRanges,
                                recovered: scan.entries.count, keptAside: aside)
         try rewrite(keeping: scan.entries)
@@ -207,26 +218,17 @@ public final class Journal {
         var attempt = 0
         while true {
             let aside = path + ".damaged-\(attempt)"
-            let fd = open(aside, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd < 0 {
-                if errno == EEXIST { attempt += 1; continue }
-                if errno == EINTR { continue }
-                throw JournalError(path: aside, operation: "create", errno: errno)
-            }
             do {
-                try writeAll(fd, bytes, aside)
-                _ = try call("fsync", aside) { fsync(fd) }
+                try FileIO.write(bytes, to: aside, mode: .createOnly, permissions: 0o600)
+                return aside
             } catch {
-                close(fd)
-                throw error
+                guard error.kind == .alreadyExists else { throw JournalError(error) }
+                attempt += 1
             }
-            close(fd)
-            return aside
         }
     }
 
     deinit {
-        if fd >= 0 { close(fd) }
         if lockFD >= 0 { close(lockFD) }
     }
 
@@ -275,18 +277,18 @@ public final class Journal {
         let entry = Entry(seq: nextSeq, reading: reading)
         var bytes: [UInt8] = []
         Self.appendRecord(entry, to: &bytes)
+        guard let file else { throw JournalError(path: path, operation: "append", errno: EBADF) }
         do {
-            try Self.writeAll(fd, bytes, path)
+            try file.append(bytes)
             if case .every(let seconds) = sync, lastSync.map({ now - $0 >= Int64(seconds) * 1000 }) ?? true {
-                _ = try Self.call("fdatasync", path) { fdatasync(fd) }
+                try file.sync()
                 lastSync = now
                 durableLength = length + bytes.count
             }
         } catch {
             // Leave no half record behind for the next append to follow.
-            _ = ftruncate(fd, off_t(length))
-            _ = lseek(fd, off_t(length), SEEK_SET)
-            throw error
+            try? file.truncate(to: length)
+            throw JournalError(error)
         }
         length += bytes.count
         nextSeq += 1
@@ -296,8 +298,8 @@ public final class Journal {
 
     /// Makes every append so far durable (before a clean stop).
     public func syncNow() throws(JournalError) {
-        guard durableLength < length, sync != .never else { return }
-        _ = try Self.call("fdatasync", path) { fdatasync(fd) }
+        guard durableLength < length, sync != .never, let file else { return }
+        do { try file.sync() } catch { throw JournalError(error) }
         durableLength = length
     }
 
@@ -307,31 +309,19 @@ public final class Journal {
         try rewrite(keeping: entries)
     }
 
-    /// Replaces the journal atomically with `keep`: temporary file, fsync, rename, fsync dir.
+    /// Replaces the journal atomically with `keep` (the durable-file layer's replacing write).
     private func rewrite(keeping keep: [Entry]) throws(JournalError) {
         var bytes = Self.magic
         Self.put(id, &bytes)
         Self.put(nextSeq, &bytes)
         Self.put(crc32(bytes[4...]), &bytes)
         for e in keep { Self.appendRecord(e, to: &bytes) }
-        let temp = path + ".tmp"
-        let tfd = try Self.call("open", temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
         do {
-            try Self.writeAll(tfd, bytes, temp)
-            _ = try Self.call("fsync", temp) { fsync(tfd) }
+            try FileIO.write(bytes, to: path, mode: .replace, permissions: 0o600)
+            file = try AppendFile(path: path)
         } catch {
-            close(tfd)
-            unlink(temp)
-            throw error
+            throw JournalError(error)
         }
-        close(tfd)
-        _ = try Self.call("rename", path) { rename(temp, path) }
-        let dir = String(path[..<path.lastIndex(of: "/")!])
-        let dfd = try Self.call("open", dir) { open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        _ = fsync(dfd)
-        close(dfd)
-        if fd >= 0 { close(fd) }
-        fd = try Self.call("open", path) { open(path, O_WRONLY | O_APPEND | O_CLOEXEC) }
         entries = keep
         length = bytes.count
         durableLength = length
@@ -397,39 +387,14 @@ public final class Journal {
 
     // MARK: System calls
 
-    static func readAll(_ path: String) -> [UInt8]? { try? FileIO.readBytes(path) }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(JournalError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = try call("write", path) {
-                bytes.withUnsafeBytes { Int32(truncatingIfNeeded: write(fd, $0.baseAddress! + offset, bytes.count - offset)) }
-            }
-            offset += Int(n)
-        }
-    }
+    static func readAll(_ path: String) -> [UInt8]? { try? FileIO.readWholeFile(path) }
 
     /// `mkdir -p`, fsyncing each parent whose entry it created.
     static func makeDirectory(_ path: String) throws(JournalError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            let parent = current.isEmpty ? "/" : current
-            current += "/" + part
-            if mkdir(current, 0o755) == 0 {
-                let dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                if dfd >= 0 { _ = fsync(dfd); close(dfd) }
-            } else if errno != EEXIST {
-                throw JournalError(path: current, operation: "mkdir", errno: errno)
-            }
-        }
+        do { try FileIO.makeFolders(path) } catch { throw JournalError(error) }
     }
 
     static func call(_ op: String, _ path: String, _ body: () -> Int32) throws(JournalError) -> Int32 {
-        while true {
-            let r = body()
-            if r >= 0 { return r }
-            if errno == EINTR { continue }
-            throw JournalError(path: path, operation: op, errno: errno)
-        }
+        do { return try FileIO.retrying(op, path, body) } catch { throw JournalError(error) }
     }
 }

@@ -6,7 +6,7 @@ package import Glibc
 #elseif canImport(Musl)
 package import Musl
 #endif
-import DurableFiles
+package import DurableFiles
 
 extension FileIO {
     /// Reads a whole file as UTF-8 (invalid bytes become U+FFFD, never a crash).
@@ -30,7 +30,8 @@ extension FileIO {
 }
 
 extension ConfigError {
-    init(_ error: FileError) {
+    /// A durable-file failure as the configuration layer tells it (errno in the reason).
+    package init(_ error: FileError) {
         self = .io(path: error.path, operation: error.operation, reason: "\(error.reason) (errno \(error.errno))")
     }
 }

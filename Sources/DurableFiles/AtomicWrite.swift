@@ -47,7 +47,8 @@ extension FileIO {
     /// after a check) whether to publish. Removed unless published.
     package static func stage(for path: String, permissions: mode_t? = nil, durable: Bool = true,
                               _ fill: (FileSink) throws(FileError) -> Void) throws(FileError) -> StagedFile {
-        let temp = split(path).folder + "/" + temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        // The `.tmp` suffix too, so that a person (or a test) looking for leftovers finds them.
+        let temp = split(path).folder + "/" + temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".tmp"
         let fd = try retrying("create", temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions ?? 0o644) }
         // From here on, the staged file's end removes the temporary file unless it was published.
         let staged = StagedFile(temporaryPath: temp, path: path, durable: durable)

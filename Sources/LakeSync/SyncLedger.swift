@@ -149,7 +149,8 @@ final class SyncLedger {
     /// Read from the file's header when the ledger is opened by path (retention).
     private(set) var destination: String
     private(set) var days: [LedgerDay: Day] = [:]
-    private var fd: Int32 = -1
+    /// The ledger opened for appending; nil until the first (re)open.
+    private var file: AppendFile?
     /// Held for the length of a sync: `start`'s auto-sync and an `opensensor sync` by hand may
     /// run at once, and each must see the other's records (a separate file, because compaction
     /// replaces the ledger's inode).
@@ -186,7 +187,6 @@ final class SyncLedger {
     }
 
     deinit {
-        if fd >= 0 { close(fd) }
         close(lockFD)
     }
 
@@ -195,11 +195,8 @@ final class SyncLedger {
         days = [:]
         superseded = 0
         try load()
-        if fd >= 0 { close(fd) }
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SyncLedgerError(path: path, message: "cannot open: \(String(cString: strerror(errno)))") }
-        var st = stat()
-        if fstat(fd, &st) == 0 && st.st_size == 0 {
+        do { file = try AppendFile(path: path, create: 0o644) } catch { throw SyncLedgerError(path: path, message: "cannot open: \(error)") }
+        if file?.size == 0 {
             try append("opensensor-sync-ledger 1\t\(Self.clean(destination))\n", checksum: false)
         }
         noteFileState()
@@ -207,20 +204,16 @@ final class SyncLedger {
     }
 
     private func noteFileState() {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { return }
-        knownSize = Int64(st.st_size)
-        knownInode = UInt64(st.st_ino)
+        guard let file else { return }
+        knownSize = Int64(file.size)
+        knownInode = file.inode
     }
 
     /// Takes the lock unless another process holds it (then false: wait and try again).
     func tryLock() throws(SyncLedgerError) -> Bool {
-        while flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
-            if errno == EINTR { continue }
-            if errno == EWOULDBLOCK { return false }
-            throw SyncLedgerError(path: path, message: "cannot lock: \(String(cString: strerror(errno)))")
-        }
-        return true
+        guard FileIO.retryingInterrupted({ flock(lockFD, LOCK_EX | LOCK_NB) }) != 0 else { return true }
+        if errno == EWOULDBLOCK { return false }
+        throw SyncLedgerError(path: path, message: "cannot lock: \(String(cString: strerror(errno)))")
     }
 
     /// With the lock held: catches up with whatever another process recorded meanwhile.
@@ -325,7 +318,7 @@ final class SyncLedger {
     /// Makes appended records durable (end of a sync).
     func flush() throws(SyncLedgerError) {
         guard pendingSync else { return }
-        guard fdatasync(fd) == 0 else { throw SyncLedgerError(path: path, message: "fdatasync: \(String(cString: strerror(errno)))") }
+        do { try file?.sync() } catch { throw SyncLedgerError(path: path, message: "\(error)") }
         pendingSync = false
         if superseded > max(1000, liveLines) { try compact() }
     }
@@ -338,18 +331,9 @@ final class SyncLedger {
     }
 
     private func append(_ line: String, checksum: Bool) throws(SyncLedgerError) {
-        var bytes = Array(line.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SyncLedgerError(path: path, message: "write: \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
-        knownSize += Int64(bytes.count)
-        bytes.removeAll()
+        guard let file else { throw SyncLedgerError(path: path, message: "not open for appending") }
+        do { try file.append(Array(line.utf8)) } catch { throw SyncLedgerError(path: path, message: "\(error)") }
+        knownSize = Int64(file.size)
         pendingSync = true
     }
 
@@ -361,9 +345,9 @@ final class SyncLedger {
     private func load() throws(SyncLedgerError) {
         let bytes: [UInt8]
         do {
-            bytes = try FileIO.readBytes(path)
+            bytes = try FileIO.readWholeFile(path)
         } catch {
-            if case .system(_, let code) = error, code == ENOENT { return }
+            if error.errno == ENOENT { return }
             throw SyncLedgerError(path: path, message: "cannot read: \(error)")
         }
         var lineStart = 0
@@ -417,7 +401,7 @@ final class SyncLedger {
     /// size and ETag): temporary file, fsync, rename, fsync of the folder.
     private func compact() throws(SyncLedgerError) {
         let bytes: [UInt8]
-        do { bytes = try FileIO.readBytes(path) } catch { throw SyncLedgerError(path: path, message: "cannot read: \(error)") }
+        do { bytes = try FileIO.readWholeFile(path) } catch { throw SyncLedgerError(path: path, message: "cannot read: \(error)") }
         var latest: [[UInt8]: Substring] = [:]  // "F|X day/file" or "D day", as bytes → its last line
         var order: [[UInt8]] = []
         var seen: Set<[UInt8]> = []
@@ -452,9 +436,7 @@ final class SyncLedger {
         } catch {
             throw SyncLedgerError(path: path, message: "cannot compact: \(error)")
         }
-        if fd >= 0 { close(fd) }
-        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard fd >= 0 else { throw SyncLedgerError(path: path, message: "cannot reopen: \(String(cString: strerror(errno)))") }
+        do { file = try AppendFile(path: path) } catch { throw SyncLedgerError(path: path, message: "cannot reopen: \(error)") }
         noteFileState()
         superseded = 0
         pendingSync = false

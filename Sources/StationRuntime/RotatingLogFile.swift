@@ -22,8 +22,7 @@ public final class RotatingLogFile: Sendable {
     public static let defaultKeep = 4
 
     private struct State {
-        var fd: Int32
-        var size: Int
+        var file: AppendFile
     }
     private let state: Mutex<State>
 
@@ -32,29 +31,18 @@ public final class RotatingLogFile: Sendable {
         self.path = path
         self.maxBytes = max(4096, maxBytes)
         self.keep = max(1, keep)
-        let slash = path.lastIndex(of: "/")
-        if let slash, slash != path.startIndex { _ = mkdir(String(path[..<slash]), 0o755) }
-        let (fd, size) = try Self.open(path)
-        state = Mutex(State(fd: fd, size: size))
+        // A missing folder shows as the open's error below.
+        try? FileIO.makeFolders(FileIO.split(path).folder)
+        state = Mutex(State(file: try Self.open(path)))
     }
-
-    deinit { _ = state.withLock { close($0.fd) } }
 
     /// Appends `line` (one whole line, newline included); rotates first when it would take the
     /// file past `maxBytes`. A failed write is dropped: logging never stops the collector.
     public func write(_ line: String) {
         var text = line
         state.withLock { s in
-            if s.size > 0, s.size + text.utf8.count > maxBytes { rotate(&s) }
-            text.withUTF8 { buf in
-                var offset = 0
-                while offset < buf.count {
-                    let n = posixWrite(s.fd, buf.baseAddress! + offset, buf.count - offset)
-                    if n < 0 { if errno == EINTR { continue } else { break } }
-                    offset += n
-                }
-                s.size += offset
-            }
+            if s.file.size > 0, s.file.size + text.utf8.count > maxBytes { rotate(&s) }
+            text.withUTF8 { buf in try? s.file.append(UnsafeRawBufferPointer(buf)) }
         }
     }
 
@@ -66,20 +54,11 @@ public final class RotatingLogFile: Sendable {
         for k in stride(from: keep - 1, through: 1, by: -1) { rename(rotated[k - 1], rotated[k]) }
         rename(path, rotated[0])
         // If the new file cannot be opened, go on appending to the renamed one rather than lose lines.
-        guard let (fd, size) = try? Self.open(path) else { return }
-        close(s.fd)
-        s = State(fd: fd, size: size)
+        guard let file = try? Self.open(path) else { return }
+        s = State(file: file)
     }
 
-    private static func open(_ path: String) throws(ConfigError) -> (Int32, Int) {
-        let fd = posixOpen(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw .io(path: path, operation: "open", reason: String(cString: strerror(errno))) }
-        var st = stat()
-        let size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
-        return (fd, size)
+    private static func open(_ path: String) throws(ConfigError) -> AppendFile {
+        do { return try AppendFile(path: path, create: 0o640) } catch { throw ConfigError(error) }
     }
 }
-
-// File-scope names for the calls the class's own `write` and `open` would shadow.
-private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int { write(fd, buf, n) }
-private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
