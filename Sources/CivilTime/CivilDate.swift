@@ -26,8 +26,8 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// eras of 146,097 days, so the same arithmetic serves every era.
     public init(daysSince1970 days: Int) {
         let z = days + 719_468  // days from 0000-03-01
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097  // 0...146_096
+        let era = (z >= 0 ? z : z - (Self.daysPerEra - 1)) / Self.daysPerEra
+        let dayOfEra = z - era * Self.daysPerEra  // 0...146_096
         let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365  // 0...399
         let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)  // 0...365, from March 1
         let shiftedMonth = (5 * dayOfYear + 2) / 153  // 0 = March ... 11 = February
@@ -43,8 +43,11 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         let yearOfEra = y - era * 400
         let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        return era * Self.daysPerEra + dayOfEra - 719_468
     }
+
+    /// Days in 400 Gregorian years: the calendar, weekdays included, repeats with this period.
+    static let daysPerEra = 146_097
 
     /// 0 = Sunday ... 6 = Saturday; 1970-01-01 was a Thursday.
     public var weekday: Int { Self.weekday(daysSince1970: daysSince1970) }

@@ -408,8 +408,8 @@ extension ZoneRules {
             daylight = Daylight(offset: dstOffset, start: start, end: end)
         }
 
-        /// Seconds in 400 Gregorian years: the calendar, weekdays included, repeats with this period.
-        static let cycleSeconds: Int64 = 146_097 * 86_400
+        /// Seconds in 400 Gregorian years, after which the rule repeats.
+        static let cycleSeconds = Int64(CivilDate.daysPerEra) * 86_400
 
         func offset(atUTC utc: Int64) -> Int {
             guard let daylight else { return standardOffset }
