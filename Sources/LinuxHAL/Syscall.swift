@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import DurableFiles
 import HAL
 
 /// Runs one system call: retries on EINTR, and turns a negative result into a `BusError` that
@@ -10,13 +11,9 @@ import HAL
 /// device path — what to do about it.
 @discardableResult
 func syscall<T: BinaryInteger>(_ name: String, path: String? = nil, _ body: () -> T) throws(BusError) -> T {
-    while true {
-        let result = body()
-        if result >= 0 { return result }
-        let code = errno
-        if code == EINTR { continue }
-        throw BusError(errno: code, operation: name, path: path)
-    }
+    let result = FileIO.retryingInterrupted(body)
+    guard result < 0 else { return result }
+    throw BusError(errno: errno, operation: name, path: path)
 }
 
 /// What a device path needs: the group that owns it and how to turn the interface on.

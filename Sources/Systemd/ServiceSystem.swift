@@ -78,14 +78,8 @@ extension PermissionFacts {
         for path in ["/dev/i2c-1", serialDevice] {
             if let node = deviceNode(path) { nodes.append(node) }
         }
-        if let dir = opendir("/dev") {
-            var chips: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name.hasPrefix("gpiochip") { chips.append(name) }
-            }
-            closedir(dir)
-            for chip in chips.sorted() { if let node = deviceNode("/dev/" + chip) { nodes.append(node) } }
+        for chip in FileIO.names(in: "/dev") where chip.hasPrefix("gpiochip") {
+            if let node = deviceNode("/dev/" + chip) { nodes.append(node) }
         }
         return PermissionFacts(
             user: user,

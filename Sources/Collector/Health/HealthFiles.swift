@@ -38,18 +38,10 @@ struct HealthFiles: Sendable {
         return text
     }
 
-    /// Names in a directory, sorted so that results do not depend on directory order.
+    /// Names in a directory, in byte order so that results do not depend on directory order
+    /// (kernel names are ASCII and never hidden).
     func list(_ absolute: String) -> [String] {
-        guard let dir = opendir(path(absolute)) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        FileIO.names(in: path(absolute))
     }
 }
 
