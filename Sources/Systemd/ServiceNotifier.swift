@@ -93,21 +93,20 @@ public final class ServiceNotifier: Sendable {
     public func send(_ message: String) -> Result<Void, ServiceNotifyError> {
         var payload = Array(message.utf8)
         var addr = address
-        while true {
-            let n = payload.withUnsafeMutableBytes { data in
+        let n = FileIO.retryingInterrupted {
+            payload.withUnsafeMutableBytes { data in
                 addr.withUnsafeMutableBytes { a in
                     sendto(fd, data.baseAddress, data.count, Self.sendFlags,
                            a.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(a.count))
                 }
             }
-            if n >= 0 { return .success(()) }
-            if errno == EINTR { continue }
-            let code = errno
-            let hint = (code == EAGAIN || code == EWOULDBLOCK)
-                ? "the service manager's queue is full; notification dropped"
-                : "\(String(cString: strerror(code))) (sending to \(socketName))"
-            return .failure(ServiceNotifyError(operation: "sendto", code: code, message: hint))
         }
+        if n >= 0 { return .success(()) }
+        let code = errno
+        let hint = (code == EAGAIN || code == EWOULDBLOCK)
+            ? "the service manager's queue is full; notification dropped"
+            : "\(String(cString: strerror(code))) (sending to \(socketName))"
+        return .failure(ServiceNotifyError(operation: "sendto", code: code, message: hint))
     }
 
     /// `READY=1`: start-up is complete (for `Type=notify`, the unit becomes active and the
