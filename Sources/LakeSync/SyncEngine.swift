@@ -477,7 +477,7 @@ public actor SyncEngine {
     private static let ignoredLine = "conditional-writes ignored\n"
 
     static func readCapabilities(_ path: String) -> Bool? {
-        guard let bytes = try? FileIO.readBytes(path, limit: 4096) else { return nil }
+        guard let bytes = try? FileIO.readWholeFile(path, limit: 4096) else { return nil }
         switch String(decoding: bytes, as: UTF8.self) {
         case honouredLine: return true
         case ignoredLine: return false
@@ -542,7 +542,7 @@ private final class UploadContext: Sendable {
         let path = root + "/" + c.relativePath
         let bytes: [UInt8]
         do {
-            bytes = try FileIO.readBytes(path, limit: 5 << 30)
+            bytes = try FileIO.readWholeFile(path, limit: 5 << 30)
         } catch {
             return (c, .failed("cannot read the file: \(error)", nil), 0)
         }

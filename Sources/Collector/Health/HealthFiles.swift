@@ -28,7 +28,7 @@ struct HealthFiles: Sendable {
 
     /// The text of a file, or nil if it is missing, unreadable, larger than `limit` or not UTF-8.
     func text(_ absolute: String, limit: Int = 64 * 1024) -> String? {
-        guard let bytes = try? FileIO.readBytes(path(absolute), limit: limit) else { return nil }
+        guard let bytes = try? FileIO.readWholeFile(path(absolute), limit: limit) else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }
 
