@@ -15,7 +15,7 @@ import Musl
 #endif
 public import CivilTime
 public import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 public import UnixSignals
 
 public final class StationSupervisor: Sendable {
