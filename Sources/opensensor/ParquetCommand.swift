@@ -1,9 +1,10 @@
 import ArgumentParser
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
+#elseif canImport(Musl)
+import Musl
 #endif
+import DurableFiles
 import Lake
 import Parquet
 
@@ -151,11 +152,8 @@ enum StandardOutput {
         text.withUTF8 { buf in
             var done = 0
             while done < buf.count {
-                let n = write(1, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
+                let n = FileIO.retryingInterrupted { write(1, buf.baseAddress! + done, buf.count - done) }
+                if n < 0 { return }
                 done += n
             }
         }
