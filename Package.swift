@@ -148,8 +148,8 @@ let package = Package(
             dependencies: ["Drivers", "HAL", "DurableFiles", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"], swiftSettings: strict),
-        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: strict),
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Parquet", "DurableFiles"], swiftSettings: strict),
         .testTarget(
             name: "CollectorTests",
@@ -179,6 +179,6 @@ let package = Package(
             name: "HTTP1ClientTests",
             dependencies: ["HTTP1Client", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
-    ]
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
+    ]
 )
