@@ -5,8 +5,6 @@
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// A UUIDv7: 48 bits of Unix milliseconds, then random bits, so ids sort by creation time.

@@ -7,6 +7,8 @@ import Synchronization
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Musl)
+    import Musl
 #endif
 
 /// The real transport: HTTP/1.1 over SwiftNIO, with TLS 1.2 or later (system trust roots, SNI,

@@ -8,6 +8,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import DurableFiles
 
 /// A fact of the system that stops a command, with what to do instead.
 public struct SystemError: Error, CustomStringConvertible {
@@ -109,8 +110,8 @@ public enum ChildProcess {
         let rc = posix_spawn(&pid, tool, nil, nil, &cargs, &cenv)
         guard rc == 0 else { throw SystemError("cannot run \(tool): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw SystemError("waiting for \(tool): \(String(cString: strerror(errno)))") }
+        guard FileIO.retryingInterrupted({ waitpid(pid, &status, 0) }) >= 0 else {
+            throw SystemError("waiting for \(tool): \(String(cString: strerror(errno)))")
         }
         // WIFEXITED / WEXITSTATUS / WTERMSIG (wait(2)), which Swift does not import as macros.
         return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)

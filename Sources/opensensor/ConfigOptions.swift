@@ -9,6 +9,8 @@ import Systemd
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 /// `--env-file`, and loading the configuration the way every command that reads it does.

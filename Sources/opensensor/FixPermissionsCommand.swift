@@ -13,6 +13,8 @@ import Systemd
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 struct FixPermissionsCommand: ParsableCommand {

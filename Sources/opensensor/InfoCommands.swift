@@ -14,6 +14,8 @@ import Systemd
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 extension StationState {

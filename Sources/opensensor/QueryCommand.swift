@@ -8,6 +8,8 @@ import Parquet
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 struct QueryCommand: AsyncParsableCommand {

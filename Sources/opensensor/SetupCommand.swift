@@ -16,8 +16,6 @@ import Systemd
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 struct SetupCommand: AsyncParsableCommand {

@@ -15,6 +15,8 @@ import Systemd
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 struct SimulateCommand: AsyncParsableCommand {

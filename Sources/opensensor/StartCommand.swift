@@ -17,6 +17,8 @@ import Systemd
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 struct StartCommand: AsyncParsableCommand {

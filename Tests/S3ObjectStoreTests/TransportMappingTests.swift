@@ -6,6 +6,8 @@ import Testing
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Musl)
+    import Musl
 #endif
 
 /// How the store turns the HTTP client's failures and unreadable answers into ``ObjectStoreError`` kinds.

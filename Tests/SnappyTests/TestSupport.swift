@@ -2,8 +2,8 @@ import Snappy
 
 #if canImport(Glibc)
 import Glibc  // sin
-#elseif canImport(Darwin)
-import Darwin
+#elseif canImport(Musl)
+import Musl
 #endif
 
 /// SplitMix64: a tiny seeded generator, so every "random" input is the same on every run.

@@ -10,6 +10,8 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 
 @Suite("ServiceDirectoriesPlan: what setup creates, leaves alone and refuses")

@@ -5,8 +5,6 @@ public import HAL
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// A board that needs no hardware: plausible Enviro+ readings computed from a seed and the

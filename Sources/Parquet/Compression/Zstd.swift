@@ -4,8 +4,8 @@
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
+#elseif canImport(Musl)
+import Musl
 #endif
 
 final class Zstd: Sendable {
@@ -27,11 +27,7 @@ final class Zstd: Sendable {
     fileprivate nonisolated(unsafe) let freeCCtxFn: FreeCCtx
     private nonisolated(unsafe) let compressCCtxFn: CompressCCtx
 
-    #if canImport(Darwin)
-    static let libraryNames = ["libzstd.1.dylib", "/opt/homebrew/lib/libzstd.1.dylib", "/usr/local/lib/libzstd.1.dylib"]
-    #else
     static let libraryNames = ["libzstd.so.1", "libzstd.so"]
-    #endif
 
     private static let loaded: Result<Zstd, CompressionError> = {
         for name in libraryNames {
