@@ -137,7 +137,7 @@ let package = Package(
         // MARK: Tests — one target per library target
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Snappy"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "LakeTests", dependencies: ["Lake", "Parquet", "CivilTime"], swiftSettings: strict),
+        .testTarget(name: "LakeTests", dependencies: ["TestSupport", "Lake", "Parquet", "CivilTime"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL"], swiftSettings: strict),
         .testTarget(name: "HALTestingTests", dependencies: ["HAL", "HALTesting"], swiftSettings: strict),
         .testTarget(name: "LinuxHALTests", dependencies: ["HAL", "LinuxHAL", "CLinuxShims"], swiftSettings: strict),

@@ -1,5 +1,5 @@
 // Sync and retention walk the lake as every other reader does (Lake's LakeWalker): a folder that
-// is not a partition is neither uploaded nor deleted. The same tree as LakeTests' LakeWalkerTests.
+// is not a partition is neither uploaded nor deleted. The same tree as LakeTests' LakeWalkerTests (Tests/TestSupport).
 
 import Foundation
 import Lake
@@ -9,29 +9,9 @@ import Testing
 @testable import LakeSync
 
 @Suite struct LakeWalkTests {
-    static let valid = "station=s/year=2025/month=06/day=30/data_0015.parquet"
-
-    static let invalid = [
-        "station=s/year=2025/month=13/day=01/data_0015.parquet",
-        "station=s/year=2025/month=00/day=01/data_0015.parquet",
-        "station=s/year=2025/month=06/day=31/data_0015.parquet",   // June has 30 days
-        "station=s/year=2025/month=02/day=29/data_0015.parquet",   // 2025 is not a leap year
-        "station=s/year=2025/month=06/day=00/data_0015.parquet",
-        "station=s/year=abc/month=06/day=01/data_0015.parquet",
-        "station=s/year=abcd/month=06/day=01/data_0015.parquet",
-        "station=s/year=20251/month=06/day=01/data_0015.parquet",
-        "station=s/year=2025/month=6/day=01/data_0015.parquet",
-        "station/year=2025/month=06/day=01/data_0015.parquet",     // station without '='
-        "stations/year=2025/month=06/day=01/data_0015.parquet",
-        "station=/year=2025/month=06/day=01/data_0015.parquet",
-        "station=a=b/year=2025/month=06/day=01/data_0015.parquet",
-        "station=a\tb/year=2025/month=06/day=01/data_0015.parquet", // the sync ledger is tab-separated
-        "station=s/year=2025/month=06/day=30/extra/data_0015.parquet",
-        "station=s/year=2025/month=06/data_0015.parquet",
-    ]
-
-    /// Regular files where the layout has a folder.
-    static let filesAsFolders = ["station=f", "station=s/year=2024", "station=s/year=2025/month=05", "station=s/year=2025/month=06/day=29"]
+    static let valid = PartitionFixtures.valid
+    static let invalid = PartitionFixtures.invalid
+    static let filesAsFolders = PartitionFixtures.filesAsFolders
 
     /// Every path above holds a complete-looking Parquet file (magic at both ends).
     func badLake() throws -> String {
