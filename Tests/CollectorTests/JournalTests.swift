@@ -9,11 +9,7 @@ import Logging
 
 /// The journal's recovery from damage and its sync interval (Sources/Collector/Journal.swift).
 @Suite struct JournalTests {
-    func tempDir() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    func tempDir() throws -> String { try makeTemporaryFolder("journal") }
 
     func reading(_ i: Int) -> Reading {
         Reading(timestamp: 1_748_736_000_000 + Int64(i) * 5000, values: (0..<Reading.valueCount).map { Float(i * 100 + $0) })

@@ -115,11 +115,7 @@ struct RecordingCollector: StationCollector {
     ]
     static let shutdownEvents: Set<String> = Set(fullOrder)
 
-    func tempDir() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runtime-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    func tempDir() throws -> String { try makeTemporaryFolder("runtime") }
 
     func settings(_ dir: String) -> CollectorSettings {
         var s = CollectorSettings(station: Self.station, outputDirectory: dir)

@@ -16,11 +16,7 @@ import Testing
 @Suite struct WatchdogMonitorTests {
     static let start: Int64 = 1_748_736_000_000  // 2025-06-01T00:00:00Z
 
-    func tempDir() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("station-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    func tempDir() throws -> String { try makeTemporaryFolder("station") }
 
     func settings(_ dir: String) -> CollectorSettings {
         var s = CollectorSettings(station: "0190a0b0-0000-7000-8000-000000000001", outputDirectory: dir)

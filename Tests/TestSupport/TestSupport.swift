@@ -19,6 +19,13 @@ public struct SupportError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// A new, empty folder under /tmp named `<prefix>-XXXXXX`, for one test's files.
+public func makeTemporaryFolder(_ prefix: String) throws -> String {
+    var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw SupportError("mkdtemp /tmp/\(prefix)-XXXXXX: \(String(cString: strerror(errno)))") }
+    return String(cString: made)
+}
+
 /// A board that reads the same values every time, or fails every sensor.
 public struct FixedBoard: SensorBoard {
     public var failing = false
