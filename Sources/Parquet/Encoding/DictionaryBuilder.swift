@@ -3,7 +3,8 @@
 // Fixed-width values use an open-addressing table keyed by bit pattern: the writer tries a
 // dictionary on every float column of every batch, so this runs on the hot path, and Swift's
 // Dictionary costs several times more per insert. Building gives up as soon as the dictionary
-// can no longer beat PLAIN, which keeps the cost low on columns of unique values.
+// can no longer beat PLAIN, or when the rate of new values so far says it will not, which
+// keeps the cost low on columns of unique values.
 
 struct DictionaryEncoded<T> {
     var dictionary: [T]
@@ -49,6 +50,12 @@ enum DictionaryBuilder {
                     nextCheck <<= 1
                     let width = bitWidth(of: UInt64(dictionary.count - 1))
                     if dictionary.count * size + (n * width) / 8 >= plainBytes { return nil }
+                    // Mostly new values so far (noisy readings): project the rate over the
+                    // rest, rather than build a day's worth of entries before giving up.
+                    if dictionary.count >= 1024 {
+                        let projected = min(n, dictionary.count * n / (i + 1))
+                        if projected * size + (n * bitWidth(of: UInt64(projected - 1))) / 8 >= plainBytes { return nil }
+                    }
                 }
             }
             let width = bitWidth(of: UInt64(dictionary.count - 1))

@@ -9,6 +9,11 @@ public protocol ParquetValue: Sendable {
     static func appendPlain(_ values: UnsafeBufferPointer<Self>, to out: inout [UInt8])
     /// Bytes of the PLAIN encoding of one value.
     var plainSize: Int { get }
+    /// Bytes of the PLAIN encoding of `values` (one multiplication for fixed widths).
+    static func plainSize(of values: UnsafeBufferPointer<Self>) -> Int
+    /// The least and greatest of `values` in the column's order, leaving out those excluded
+    /// from statistics; nil when none is left.
+    static func minMax(of values: UnsafeBufferPointer<Self>) -> (min: Self, max: Self)?
     /// Whether `self` sorts before `other` in the column's type-defined order.
     func sortsBefore(_ other: Self) -> Bool
     /// Values excluded from min/max (floating-point NaN).
@@ -16,6 +21,43 @@ public protocol ParquetValue: Sendable {
     /// min/max as written in Statistics: the PLAIN encoding, without a length prefix for
     /// byte arrays. `isMin` lets floating-point zero be written as -0.0 (min) or +0.0 (max).
     func statisticsBytes(isMin: Bool) -> [UInt8]
+}
+
+extension ParquetValue {
+    public static func plainSize(of values: UnsafeBufferPointer<Self>) -> Int {
+        var size = 0
+        for v in values { size += v.plainSize }
+        return size
+    }
+
+    public static func minMax(of values: UnsafeBufferPointer<Self>) -> (min: Self, max: Self)? {
+        guard let first = values.firstIndex(where: { !$0.isExcludedFromStatistics }) else { return nil }
+        var lo = values[first]
+        var hi = lo
+        for v in values[(first + 1)...] where !v.isExcludedFromStatistics {
+            if v.sortsBefore(lo) {
+                lo = v
+            } else if hi.sortsBefore(v) {
+                hi = v
+            }
+        }
+        return (lo, hi)
+    }
+}
+
+/// Floating-point min/max without NaN, whose comparisons are all false, so it never replaces
+/// a bound; a plain loop the compiler keeps in registers.
+@inline(__always)
+func floatingMinMax<F: BinaryFloatingPoint>(_ values: UnsafeBufferPointer<F>) -> (min: F, max: F)? {
+    guard let first = values.firstIndex(where: { !$0.isNaN }) else { return nil }
+    var lo = values[first]
+    var hi = lo
+    for i in (first + 1)..<values.count {
+        let v = values[i]
+        if v < lo { lo = v }
+        if v > hi { hi = v }
+    }
+    return (lo, hi)
 }
 
 /// Fixed-width numbers, which the dictionary encoder keys by bit pattern (so -0.0 and +0.0,
@@ -30,6 +72,7 @@ extension ParquetFixedWidthValue {
         out.append(contentsOf: UnsafeRawBufferPointer(values))
     }
     public var plainSize: Int { MemoryLayout<Self>.size }
+    public static func plainSize(of values: UnsafeBufferPointer<Self>) -> Int { values.count * MemoryLayout<Self>.size }
     public var isExcludedFromStatistics: Bool { false }
     public func statisticsBytes(isMin: Bool) -> [UInt8] { withUnsafeBytes(of: self) { Array($0) } }
 }
@@ -51,6 +94,7 @@ extension Float: ParquetFixedWidthValue {
     public var bitKey: UInt64 { UInt64(bitPattern) }
     public func sortsBefore(_ other: Float) -> Bool { self < other }
     public var isExcludedFromStatistics: Bool { isNaN }
+    public static func minMax(of values: UnsafeBufferPointer<Float>) -> (min: Float, max: Float)? { floatingMinMax(values) }
     /// parquet-format: a zero min is written as -0.0 and a zero max as +0.0, since readers may
     /// not distinguish them when pruning.
     public func statisticsBytes(isMin: Bool) -> [UInt8] {
@@ -64,6 +108,7 @@ extension Double: ParquetFixedWidthValue {
     public var bitKey: UInt64 { bitPattern }
     public func sortsBefore(_ other: Double) -> Bool { self < other }
     public var isExcludedFromStatistics: Bool { isNaN }
+    public static func minMax(of values: UnsafeBufferPointer<Double>) -> (min: Double, max: Double)? { floatingMinMax(values) }
     public func statisticsBytes(isMin: Bool) -> [UInt8] {
         let v: Double = self == 0 ? (isMin ? -0.0 : 0.0) : self
         return withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) }

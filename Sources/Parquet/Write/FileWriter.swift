@@ -15,7 +15,8 @@ public struct ParquetWriter: Sendable {
     }
 
     /// Appends rows given column by column, in schema order; splits them into row groups of at
-    /// most `options.maxRowsPerRowGroup` rows.
+    /// most `options.maxRowsPerRowGroup` rows, and where `options.rowGroupSpanMilliseconds`
+    /// asks, at each multiple of that span the first column's timestamps pass.
     public mutating func write(_ columns: [ColumnValues]) throws(ParquetWriteError) {
         guard columns.count == schema.columns.count else {
             throw .columnCount(expected: schema.columns.count, got: columns.count)
@@ -27,17 +28,53 @@ public struct ParquetWriter: Sendable {
                 throw .typeMismatch(column: c.name, expected: c.type, got: values.physicalType)
             }
         }
-        let limit = max(1, options.maxRowsPerRowGroup)
-        if rows <= limit {
+        let ends = rowGroupEnds(columns, rows: rows)
+        if ends.count == 1 {
             try writeRowGroup(columns, rows: rows)
             return
         }
         var start = 0
-        while start < rows {
-            let end = min(rows, start + limit)
+        for end in ends {
             try writeRowGroup(columns.map { $0.slice(start..<end) }, rows: end - start)
             start = end
         }
+    }
+
+    /// Where each row group ends: at most `maxRowsPerRowGroup` rows, and with a span, a new
+    /// group where the first column's timestamp reaches a later multiple of it (a null stays in
+    /// the group before it, so do out-of-order rows that go back in time).
+    private func rowGroupEnds(_ columns: [ColumnValues], rows: Int) -> [Int] {
+        let limit = max(1, options.maxRowsPerRowGroup)
+        var timestamps: [Int64?] = []
+        if let span = options.rowGroupSpanMilliseconds, span > 0, schema.columns.first?.type == .timestampMillisUTC,
+           case .int64(let t) = columns[0] {
+            timestamps = t
+        }
+        guard !timestamps.isEmpty, let span = options.rowGroupSpanMilliseconds else {
+            return rows <= limit ? [rows] : Array(stride(from: limit, to: rows, by: limit)) + [rows]
+        }
+        func period(_ t: Int64) -> Int64 { t / span - (t % span < 0 ? 1 : 0) }
+        var ends: [Int] = []
+        var start = 0
+        var latest: Int64?
+        for (row, t) in timestamps.enumerated() {
+            var cut = row - start >= limit
+            if let t {
+                let p = period(t)
+                if let l = latest, p > l {
+                    cut = true
+                    latest = p
+                } else if latest == nil {
+                    latest = p
+                }
+            }
+            if cut && row > start {
+                ends.append(row)
+                start = row
+            }
+        }
+        ends.append(rows)
+        return ends
     }
 
     private mutating func writeRowGroup(_ columns: [ColumnValues], rows: Int) throws(ParquetWriteError) {
