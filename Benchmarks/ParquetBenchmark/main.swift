@@ -1,7 +1,8 @@
-// CPU time and bytes of encoding and writing a batch file, per codec: CSV parsing and fsync
-// excluded, as in the pyarrow side of Benchmarks/run-parquet.sh. Prints one JSON line per case.
+// CPU time and bytes of encoding and writing a batch or day file, per codec: CSV parsing and
+// fsync excluded, as in the pyarrow side of Benchmarks/run-parquet.sh. Prints one JSON line per
+// case.
 //
-//   ParquetBenchmark CSV OUTPUT_DIR [ITERATIONS] [CODECS]   (CODECS: e.g. snappy,zstd:3)
+//   ParquetBenchmark CSV OUTPUT_DIR [ITERATIONS] [CODECS]   (CODECS: e.g. snappy,zstd:3,day)
 
 #if canImport(Glibc)
 import Glibc
@@ -31,7 +32,7 @@ let name = base.hasSuffix(".csv") ? String(base.dropLast(4)) : base
 
 let codecNames = args.count > 4 ? args[4].split(separator: ",").map(String.init) : ["snappy", "zstd", "gzip", "none"]
 for codecName in codecNames {
-    guard let codec = Compression(name: codecName) else {
+    guard let options = benchmarkOptions(codecName) else {
         print("unknown codec \(codecName)")
         exit(2)
     }
@@ -40,7 +41,7 @@ for codecName in codecNames {
     var samples: [Double] = []
     for _ in 0..<iterations {
         let t0 = cpuSeconds()
-        var writer = ParquetWriter(schema: LakeSchemas.sensor, options: WriterOptions(compression: codec))
+        var writer = ParquetWriter(schema: LakeSchemas.sensor, options: options)
         try writer.write(columns)
         let file = writer.finish()
         try ParquetFile.write(file, to: out, durable: false)
@@ -49,7 +50,25 @@ for codecName in codecNames {
     }
     samples.sort()
     let median = samples[samples.count / 2] * 1000
-    print("{\"file\":\"\(name)\",\"codec\":\"\(codecName)\",\"bytes\":\(bytes),\"cpu_ms\":\(median),\"iterations\":\(iterations)}")
+    print("{\"file\":\"\(name)\",\"codec\":\"\(codecName)\",\"compression\":\"\(options.compression)\",\"bytes\":\(bytes),\"cpu_ms\":\(median),\"iterations\":\(iterations)}")
+}
+
+/// A codec name, or `day` for the day-file preset, optionally `day+compared` (encodings chosen
+/// by compressed size) and `day+onegroup` (no 6-hour row groups), to show what each costs.
+func benchmarkOptions(_ name: String) -> WriterOptions? {
+    let parts = name.split(separator: "+")
+    guard parts.first == "day" else {
+        return parts.count == 1 ? Compression(name: name).map { WriterOptions(compression: $0) } : nil
+    }
+    var options = WriterOptions.dayFile
+    for modifier in parts.dropFirst() {
+        switch modifier {
+        case "compared": options.encodingByCompressedSize = true
+        case "onegroup": options.rowGroupSpanMilliseconds = nil
+        default: return nil
+        }
+    }
+    return options
 }
 
 extension String {
