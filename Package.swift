@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Snappy", swiftSettings: strict),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Parquet", dependencies: ["Snappy", "CZlib", "DurableFiles"], swiftSettings: strict),
-        .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime", "JSONText"], swiftSettings: strict),
+        .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime", "JSONText", "ObjectStore"], swiftSettings: strict),
 
         // MARK: Object storage
         .target(name: "AWSSigV4", dependencies: ["CivilTime"], swiftSettings: strict),
@@ -85,6 +85,8 @@ let package = Package(
             dependencies: ["Lake", "ObjectStore", "Config", "DurableFiles", "CivilTime",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // Daily compaction: one day file per station-day, over the object-store protocol.
+        .target(name: "Compaction", dependencies: ["Lake", "Parquet", "ObjectStore", "CivilTime"], swiftSettings: strict),
         .target(
             name: "Systemd",
             dependencies: ["Config", "DurableFiles", .product(name: "Logging", package: "swift-log")],
@@ -137,7 +139,7 @@ let package = Package(
         // MARK: Tests — one target per library target
         .testTarget(name: "SnappyTests", dependencies: ["Snappy"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Snappy"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "LakeTests", dependencies: ["TestSupport", "Lake", "Parquet", "CivilTime"], swiftSettings: strict),
+        .testTarget(name: "LakeTests", dependencies: ["TestSupport", "Lake", "Parquet", "CivilTime", "ObjectStore"], swiftSettings: strict),
         .testTarget(name: "HALTests", dependencies: ["HAL"], swiftSettings: strict),
         .testTarget(name: "HALTestingTests", dependencies: ["HAL", "HALTesting"], swiftSettings: strict),
         .testTarget(name: "LinuxHALTests", dependencies: ["HAL", "LinuxHAL", "CLinuxShims"], swiftSettings: strict),
@@ -178,6 +180,9 @@ let package = Package(
         .testTarget(
             name: "HTTP1ClientTests",
             dependencies: ["HTTP1Client", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CompactionTests", dependencies: ["TestSupport", "Compaction", "Lake", "Parquet", "ObjectStore", "CivilTime"],
             swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
     ]

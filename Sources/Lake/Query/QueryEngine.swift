@@ -20,12 +20,16 @@ public struct QueryEngine: Sendable {
     public var workers: Int
     /// Sums of whole days kept between runs (a long-running dashboard); nil reads every time.
     public var cache: QueryCache?
+    /// The lake of day files read in place of a day's batch files (DailyCandidates.swift); nil
+    /// reads batch files only. By default the sibling `<root>-daily`.
+    public var dailyRoot: String?
 
     /// An engine over the lake at `root`, reading with one thread per online processor by
     /// default (a Pi 4 has four; DuckDB does the same).
     public init(root: String, workers: Int? = nil, cache: QueryCache? = nil) {
         self.root = root
         self.cache = cache
+        self.dailyRoot = LakeLayout.dailyRoot(of: root)
         self.workers = workers ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
@@ -157,11 +161,11 @@ public struct QueryEngine: Sendable {
         let columnKey = columns.map(\.name).joined(separator: ",")
         var i = 0
         while i < files.count {
-            let dayPath = files[i].path.dayFolder
+            let dayPath = files[i].path.dayFolderPath
             var j = i + 1
-            while j < files.count, files[j].path.dayFolder == dayPath { j += 1 }
+            while j < files.count, files[j].path.dayFolderPath == dayPath { j += 1 }
             var day = Plan.Day(station: files[i].station, files: i..<j, interior: false, key: nil, signature: [], cached: nil)
-            if aligned, let e = LakeLayout.parse(files[i].path), let date = CivilDate(year: e.year, month: e.month, day: e.day) {
+            if aligned, let e = LakeLayout.parse(dayPath + "/data_0000.parquet"), let date = CivilDate(year: e.year, month: e.month, day: e.day) {
                 let start = Int64(date.daysSince1970) * BucketWidth.dayMillis
                 // A day folder holds readings from its midnight to at most an hour past the
                 // next (a batch crossing midnight); buckets past `to` are dropped by `keep`.
@@ -201,6 +205,11 @@ public struct QueryEngine: Sendable {
     struct Candidate {
         var path: String
         var station: String
+        var size = 0
+        /// The lake the path is relative to, when not `root` (a day file).
+        var base: String? = nil
+        /// A day file's rows by source, summed apart in this order (DailyCandidates.swift).
+        var runs: [Range<Int>]? = nil
     }
 
     /// The files to open: those of the query's kind in partitions that can hold readings in
@@ -216,9 +225,10 @@ public struct QueryEngine: Sendable {
             stations: query.stations.isEmpty ? nil : Set(query.stations))
         var out: [Candidate] = []
         result.partitionsPruned += walker.forEachDay { d in
-            out += walker.files(in: d.path, kind: query.kind.rawValue).map { Candidate(path: $0.path, station: $0.entry.station) }
+            out += walker.files(in: d.path, kind: query.kind.rawValue).map { Candidate(path: $0.path, station: $0.entry.station, size: Int($0.size)) }
             return true
         }
+        substituteDayFiles(&out, kind: query.kind, walker: walker)
         out.sort { $0.path < $1.path }
         return out
     }
@@ -237,7 +247,7 @@ public struct QueryEngine: Sendable {
                       _ groupsRead: inout Int, _ groupsPruned: inout Int) -> Result<FilePartial, QueryError> {
         let bytes: [UInt8], meta: FileMetaData
         do {
-            bytes = try ParquetFile.readAll(root + "/" + file.path)
+            bytes = try ParquetFile.readAll((file.base ?? root) + "/" + file.path)
             meta = try FileMetaData.read(fileBytes: bytes)
         } catch {
             return .failure(QueryError(error.message))
@@ -272,6 +282,16 @@ public struct QueryEngine: Sendable {
 
         let (from, to) = bounds
         var partial = FilePartial(columns: columns.count)
+        // A day file is summed source by source, as its batch files would be; any other file is
+        // one run of all its rows.
+        let runs = file.runs ?? [0..<max(0, Int(meta.numRows))]
+        var groupStarts: [Int] = []
+        var rowsBefore = 0
+        for group in meta.rowGroups {
+            groupStarts.append(rowsBefore)
+            rowsBefore += max(0, Int(group.numRows))
+        }
+        var runPartials = runs.map { _ in FilePartial(columns: columns.count) }
         for g in meta.rowGroups.indices {
             let group = meta.rowGroups[g]
             guard group.numRows > 0 else { continue }
@@ -284,12 +304,23 @@ public struct QueryEngine: Sendable {
                 }
             }
             groupsRead += 1
+            let rows = groupStarts[g]..<(groupStarts[g] + Int(group.numRows))
             do {
-                try partial.add(bytes, meta, group: g, timestamp: tsIndex, divisor: divisor, from: from, to: to,
-                                every: every, sources: sources, names: columns.map(\.name))
+                let decoded = try DecodedGroup(bytes, meta, group: g, timestamp: tsIndex, sources: sources, names: columns.map(\.name))
+                for (r, run) in runs.enumerated() {
+                    let lo = max(run.lowerBound, rows.lowerBound), hi = min(run.upperBound, rows.upperBound)
+                    guard lo < hi else { continue }
+                    runPartials[r].add(decoded, divisor: divisor, from: from, to: to, every: every,
+                                       rows: (lo - rows.lowerBound)..<(hi - rows.lowerBound))
+                }
             } catch {
                 return .failure(QueryError("row group \(g): \(error.message)"))
             }
+        }
+        if runPartials.count == 1 {
+            partial = runPartials[0]
+        } else {
+            for p in runPartials { partial.merge(p) }
         }
         return .success(partial)
     }
@@ -325,19 +356,15 @@ struct FilePartial {
         }
     }
 
-    /// Adds row group `g`: rows whose timestamp lies in `from..<to`, each to its bucket.
-    mutating func add(_ bytes: [UInt8], _ meta: FileMetaData, group g: Int, timestamp ts: Int, divisor: Int64,
-                      from: Int64, to: Int64, every: BucketWidth, sources: [Int?], names: [String]) throws(ParquetReadError) {
-        let rows = Int(meta.rowGroups[g].numRows)
-        guard case .int64(let times) = try ParquetFile.readColumn(bytes, metadata: meta, rowGroup: g, column: ts),
-              times.count == rows else {
-            throw ParquetReadError("timestamp column does not hold \(rows) INT64 values")
-        }
+    /// Adds the rows `window` of a decoded row group whose timestamp lies in `from..<to`, each
+    /// to its bucket, in row order.
+    mutating func add(_ group: DecodedGroup, divisor: Int64, from: Int64, to: Int64, every: BucketWidth, rows window: Range<Int>) {
+        let times = group.times
         // The slot of each row, -1 for rows outside the range or without a time. Readings come
         // in time order, so the previous row's bucket is almost always the next one's.
-        var slots = [Int](repeating: -1, count: rows)
+        var slots = [Int](repeating: -1, count: times.count)
         var lastBucket = Int64.min, lastSlot = -1
-        for i in 0..<rows {
+        for i in window {
             guard let raw = times[i] else { continue }
             let t = divisor == 1 ? raw : raw.floorDiv(divisor)
             guard t >= from && t < to else { continue }
@@ -350,15 +377,11 @@ struct FilePartial {
             counts[lastSlot] += 1
         }
         let n = columnCount
-        for (c, source) in sources.enumerated() {
-            guard let source else { continue }
-            let values = try ParquetFile.readColumn(bytes, metadata: meta, rowGroup: g, column: source)
-            guard values.count == rows else {
-                throw ParquetReadError("column '\(names[c])' holds \(values.count) values for \(rows) rows")
-            }
+        for (c, values) in group.values.enumerated() {
+            guard let values else { continue }
             aggregates.withUnsafeMutableBufferPointer { agg in
                 func fold<T>(_ v: [T?], _ double: (T) -> Double) {
-                    for i in 0..<rows where slots[i] >= 0 {
+                    for i in window where slots[i] >= 0 {
                         if let x = v[i] { agg[slots[i] * n + c].add(double(x)) }
                     }
                 }
@@ -370,6 +393,35 @@ struct FilePartial {
                 case .boolean, .string: break  // Refused before reading (physical type check).
                 }
             }
+        }
+    }
+}
+
+/// One row group's timestamps and the columns a query aggregates, decoded once however many
+/// runs of rows it is summed in.
+struct DecodedGroup {
+    var times: [Int64?]
+    /// By aggregated column; nil for a column the file lacks.
+    var values: [ColumnValues?]
+
+    init(_ bytes: [UInt8], _ meta: FileMetaData, group g: Int, timestamp ts: Int, sources: [Int?], names: [String]) throws(ParquetReadError) {
+        let rows = Int(meta.rowGroups[g].numRows)
+        guard case .int64(let times) = try ParquetFile.readColumn(bytes, metadata: meta, rowGroup: g, column: ts),
+              times.count == rows else {
+            throw ParquetReadError("timestamp column does not hold \(rows) INT64 values")
+        }
+        self.times = times
+        values = []
+        for (c, source) in sources.enumerated() {
+            guard let source else {
+                values.append(nil)
+                continue
+            }
+            let v = try ParquetFile.readColumn(bytes, metadata: meta, rowGroup: g, column: source)
+            guard v.count == rows else {
+                throw ParquetReadError("column '\(names[c])' holds \(v.count) values for \(rows) rows")
+            }
+            values.append(v)
         }
     }
 }
@@ -432,10 +484,3 @@ struct Totals {
     }
 }
 
-extension String {
-    /// `station=…/year=…/month=…/day=…` of a file's relative path.
-    fileprivate var dayFolder: Substring {
-        guard let slash = lastIndex(of: "/") else { return self[...] }
-        return self[..<slash]
-    }
-}
