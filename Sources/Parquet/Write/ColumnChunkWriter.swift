@@ -76,7 +76,6 @@ struct ColumnChunkWriter {
         var dictIndexBytes: [UInt8] = []
         var deltaValues: [Int64] = []
         var deltaBytes: [UInt8] = []
-        var splitBytes: [UInt8] = []
         values.withUnsafeBufferPointer { buf in
             if options.dictionary, let d = dictionary(buf) {
                 let width = bitWidth(of: UInt64(d.dictionary.count - 1))
@@ -92,10 +91,6 @@ struct ColumnChunkWriter {
                 deltaValues = delta(buf)
                 deltaValues.withUnsafeBufferPointer { DeltaBinaryPacked.encode($0, into: &deltaBytes) }
                 candidates.append((.delta, deltaBytes.count))
-            }
-            if useSplit, let split {
-                splitBytes.reserveCapacity(plainSize)
-                split(buf, &splitBytes)
             }
         }
 
@@ -157,12 +152,9 @@ struct ColumnChunkWriter {
                         deltaValues.withUnsafeBufferPointer { DeltaBinaryPacked.encode(UnsafeBufferPointer(rebasing: $0[valueStart..<valueEnd]), into: &pageBuffer) }
                     }
                 case .byteStreamSplit:
+                    // Written straight into the page: nothing else needs the split bytes.
                     pageEncoding = .byteStreamSplit
-                    if wholeChunk {
-                        pageBuffer.append(contentsOf: splitBytes)
-                    } else {
-                        values.withUnsafeBufferPointer { split!(UnsafeBufferPointer(rebasing: $0[valueStart..<valueEnd]), &pageBuffer) }
-                    }
+                    values.withUnsafeBufferPointer { split!(UnsafeBufferPointer(rebasing: $0[valueStart..<valueEnd]), &pageBuffer) }
                 }
                 let numValues = Int32(rowEnd - rowStart)
                 pages.append(Page(body: pageBuffer) { size, compressed in
