@@ -68,6 +68,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // MQTT 3.1.1 over SwiftNIO with TLS; knows nothing of sensors.
+        .target(
+            name: "MQTT",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict),
         .target(name: "S3ObjectStore", dependencies: ["ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
 
         // MARK: The station, by concern (docs/ARCHITECTURE.md §3)
@@ -147,7 +156,8 @@ let package = Package(
         // What several test targets share (fakes, a captured log): a library, not a test target.
         .target(
             name: "TestSupport",
-            dependencies: ["Drivers", "HAL", "DurableFiles", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Drivers", "HAL", "DurableFiles", "MQTT", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"], swiftSettings: strict),
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: strict),
@@ -184,6 +194,7 @@ let package = Package(
         .testTarget(
             name: "CompactionTests", dependencies: ["TestSupport", "Compaction", "Lake", "Parquet", "ObjectStore", "CivilTime"],
             swiftSettings: strict),
+        .testTarget(name: "MQTTTests", dependencies: ["TestSupport", "MQTT"], swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
     ]
 )

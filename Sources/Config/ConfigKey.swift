@@ -72,6 +72,10 @@ public struct ConfigKey: Sendable, Hashable {
         case compression
         case logLevel
         case provider
+        /// An `mqtt://` or `mqtts://` broker URL (`MQTTBrokerURL`).
+        case mqttURL
+        /// An MQTT topic to publish under (`MQTTSettings.isValidTopic`).
+        case mqttTopic
     }
 
     public let name: String
@@ -150,7 +154,7 @@ public struct ConfigKey: Sendable, Hashable {
         ConfigKey(
             healthPrefix + key.name.dropFirst(prefix.count), nil, key.kind, key.sensitivity,
             "Health data: as \(key.name); inherits it when unset.")
-    }
+    } + mqttKeys
 
     static let byName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
@@ -171,6 +175,8 @@ public struct ConfigKey: Sendable, Hashable {
         case .compression: "snappy, zstd, gzip or none (zstd:1–22 and gzip:1–9 set a level)"
         case .logLevel: LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
         case .provider: StorageProvider.allCases.map(\.rawValue).joined(separator: ", ")
+        case .mqttURL: "mqtt://host[:port] or mqtts://host[:port] (TLS), no user or path in the URL"
+        case .mqttTopic: "an MQTT topic: not empty, no + or #, not starting with $ or ending with /"
         }
     }
 
@@ -222,6 +228,12 @@ public struct ConfigKey: Sendable, Hashable {
         case .provider:
             guard let provider = StorageProvider(rawValue: text.lowercased()) else { throw invalid() }
             return .provider(provider)
+        case .mqttURL:
+            guard MQTTBrokerURL(text) != nil else { throw invalid() }
+            return .text(text)
+        case .mqttTopic:
+            guard MQTTSettings.isValidTopic(text) else { throw invalid() }
+            return .text(text)
         }
     }
 

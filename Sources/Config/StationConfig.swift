@@ -222,6 +222,7 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
                 key: key, value: raw[key]?.value ?? "true",
                 allowed: "false while OPENSENSOR_SYNC_ENABLED is true (with sync on, retention deletes only files the sync ledger shows uploaded)")
         }
+        try config.validateMQTT()
         return (config, warnings)
     }
 
