@@ -108,10 +108,14 @@ let package = Package(
                            .product(name: "UnixSignals", package: "swift-service-lifecycle")],
             swiftSettings: strict),
 
+        // MARK: Outlets: readings out of the station besides the lake
+        // Prometheus's text exposition format and the sensor columns' gauges; pure.
+        .target(name: "PrometheusText", dependencies: ["DurableFiles"], swiftSettings: strict),
+
         // MARK: The dashboard
         .target(
             name: "Dashboard",
-            dependencies: ["Lake", "Parquet", "CivilTime", "JSONText", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Lake", "Parquet", "CivilTime", "JSONText", "PrometheusText", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
@@ -195,6 +199,7 @@ let package = Package(
             name: "CompactionTests", dependencies: ["TestSupport", "Compaction", "Lake", "Parquet", "ObjectStore", "CivilTime"],
             swiftSettings: strict),
         .testTarget(name: "MQTTTests", dependencies: ["TestSupport", "MQTT"], swiftSettings: strict),
+        .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText", "Lake"], swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
     ]
 )

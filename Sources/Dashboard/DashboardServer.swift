@@ -23,6 +23,7 @@ import JSONText
 import Lake
 public import Logging
 import Parquet
+import PrometheusText
 
 public struct Dashboard: Sendable {
     public let view: LakeView
@@ -143,6 +144,11 @@ public struct Dashboard: Sendable {
                 var lines: [String] = []
                 QueryOutput.write(result, as: format) { lines.append($0) }
                 return Self.text(lines, format)
+            }
+        }
+        router.get("/metrics") { request, _ in
+            try await self.respond(request, api: true) { _ in
+                Reply(status: 200, type: Exposition.contentType, body: try self.metricsPage())
             }
         }
         // Anything else: a 404 page rather than an empty answer.
