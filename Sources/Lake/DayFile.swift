@@ -11,6 +11,7 @@
 // file stands for the batch files it finds.
 
 public import CivilTime
+import DurableFiles
 
 extension LakeLayout {
     /// The sibling lake of day files: `<root>-daily`.
@@ -120,5 +121,32 @@ public struct DayFileSources: Sendable, Equatable {
             next = r.upperBound
         }
         return next == total ? out : nil
+    }
+}
+
+/// A day file found in a daily lake.
+public struct DailyLakeFile: Sendable, Equatable {
+    public var station: String
+    public var date: CivilDate
+    /// Relative to the daily lake's root.
+    public var path: String
+    public var bytes: Int
+}
+
+extension LakeLayout {
+    /// The day files of `kind` in the daily lake at `root` (missing: none), in the walk's order.
+    /// Only names are looked at, and each day file's size.
+    public static func dayFiles(in root: String, kind: String) -> [DailyLakeFile] {
+        let walker = LakeWalker(root: root)
+        var out: [DailyLakeFile] = []
+        walker.forEachDay { day in
+            guard let date = CivilDate(year: day.year, month: day.month, day: day.day) else { return true }
+            let name = dayFileName(kind: kind, date: date)
+            guard LakeWalker.names(in: root + "/" + day.path).contains(name),
+                  let size = try? ReadFile(path: root + "/" + day.path + "/" + name).size else { return true }
+            out.append(DailyLakeFile(station: day.station, date: date, path: day.path + "/" + name, bytes: size))
+            return true
+        }
+        return out
     }
 }

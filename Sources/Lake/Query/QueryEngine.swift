@@ -173,7 +173,8 @@ public struct QueryEngine: Sendable {
             }
             if day.interior, let cache {
                 day.key = "\(query.kind.rawValue)|\(dayPath)|\(w)|\(columnKey)"
-                day.signature = files[i..<j].map(\.path)
+                // A day file is replaced when a late batch re-compacts its day: its size keys it too.
+                day.signature = files[i..<j].map { $0.base == nil ? $0.path : "\($0.path) \($0.size)" }
                 day.cached = cache.lookup(day.key!, day.signature)
             }
             if day.cached == nil {
