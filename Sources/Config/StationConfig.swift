@@ -102,6 +102,10 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
     public var outputDirectory: String
     /// `OPENSENSOR_HEALTH_DIR`, or `<output>-health`.
     public var healthDirectory: String
+    /// `OPENSENSOR_CACHE_DIR`: the cache of a remote lake's objects; nil: the user's cache folder.
+    public var cacheDirectory: String?
+    /// `OPENSENSOR_CACHE_MB` (0: no cache).
+    public var cacheMB: Int
     public var compression: Compression
     public var healthEnabled: Bool
     public var logLevel: LogLevel
@@ -324,6 +328,8 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
         self.pms5003Device = text("OPENSENSOR_PMS5003_DEVICE") ?? "/dev/serial0"
         self.outputDirectory = output
         self.healthDirectory = text("OPENSENSOR_HEALTH_DIR") ?? output + "-health"
+        self.cacheDirectory = text("OPENSENSOR_CACHE_DIR")
+        self.cacheMB = int("OPENSENSOR_CACHE_MB", 512)
         if case .compression(let c)? = resolved["OPENSENSOR_COMPRESSION"] { self.compression = c } else { self.compression = .snappy }
         self.healthEnabled = bool("OPENSENSOR_HEALTH_ENABLED", true)
         if case .logLevel(let l)? = resolved["OPENSENSOR_LOG_LEVEL"] { self.logLevel = l } else { self.logLevel = .info }

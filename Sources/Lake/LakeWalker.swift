@@ -35,34 +35,45 @@ package struct LakeDayFile: Sendable, Equatable {
     package var entry: LakeLayout.Entry
     package var size: Int64
     package var mtimeNanos: Int64
+    /// The object's ETag in a bucket; nil on disk.
+    package var tag: String? = nil
 }
 
 package struct LakeWalker: Sendable {
+    /// Where the lake is (LakeSource.location): a folder's path or `s3://bucket/prefix`.
     package let root: String
+    /// What the walk lists: a folder (FolderLakeSource) or a bucket (ObjectStoreLakeSource).
+    package let source: any LakeSource
     /// The first and last day (since 1970) whose folders are walked; nil: unbounded.
     package var firstDay: Int?
     package var lastDay: Int?
     /// The stations walked; nil: all.
     package var stations: Set<String>?
-    /// Whether a folder or file reached through a symbolic link counts. Retention says no: what it
-    /// deletes must be in the lake, not wherever a link points.
-    package var followsLinks: Bool
     /// Stations, years, months and days in descending order (newest first).
     package var newestFirst: Bool
-    /// Lists a folder: hidden and non-UTF-8 names left out, in byte order; empty when unreadable.
-    /// Injected so tests can count the folders a walk lists.
-    private let list: @Sendable (String) -> [String]
+    /// Whether the caller lists every day folder it is given (a query does, a newest-first
+    /// search does not): a remote source then lists a month's day folders several at a time.
+    package var preparesDayListings = false
 
+    /// A walk of the folder `root`. `followsLinks`: whether a folder or file reached through a
+    /// symbolic link counts (retention says no: what it deletes must be in the lake, not
+    /// wherever a link points). `list` is injected so tests can count the folders listed.
     package init(root: String, firstDay: Int? = nil, lastDay: Int? = nil, stations: Set<String>? = nil,
                  followsLinks: Bool = true, newestFirst: Bool = false,
                  list: @escaping @Sendable (String) -> [String] = LakeWalker.names(in:)) {
-        self.root = root
+        self.init(source: FolderLakeSource(root: root, followsLinks: followsLinks, list: list),
+                  firstDay: firstDay, lastDay: lastDay, stations: stations, newestFirst: newestFirst)
+    }
+
+    /// A walk of any lake source.
+    package init(source: any LakeSource, firstDay: Int? = nil, lastDay: Int? = nil, stations: Set<String>? = nil,
+                 newestFirst: Bool = false) {
+        self.root = source.location
+        self.source = source
         self.firstDay = firstDay
         self.lastDay = lastDay
         self.stations = stations
-        self.followsLinks = followsLinks
         self.newestFirst = newestFirst
-        self.list = list
     }
 
     /// The names a walk lists in a folder: the durable-file layer's listing.
@@ -105,12 +116,16 @@ package struct LakeWalker: Sendable {
                     if let low, (y, m) < (low.year, low.month) { pruned += 1; continue }
                     if let high, (y, m) > (high.year, high.month) { pruned += 1; continue }
                     let monthPath = yearPath + "/" + month.name
-                    for day in folders(monthPath, { name in
+                    let days = folders(monthPath) { name in
                         LakeLayout.day(folder: name, year: y, month: m).flatMap { CivilDate(year: y, month: m, day: $0) }
-                    }) {
+                    }
+                    func inRange(_ index: Int) -> Bool { (firstDay.map { index >= $0 } ?? true) && (lastDay.map { index <= $0 } ?? true) }
+                    if preparesDayListings {
+                        source.prepareListings(days.filter { inRange($0.value.daysSince1970) }.map { monthPath + "/" + $0.name })
+                    }
+                    for day in days {
                         let index = day.value.daysSince1970
-                        if let firstDay, index < firstDay { pruned += 1; continue }
-                        if let lastDay, index > lastDay { pruned += 1; continue }
+                        if !inRange(index) { pruned += 1; continue }
                         let found = LakeDay(station: station.value, year: y, month: m, day: day.value.day, index: index,
                                             path: monthPath + "/" + day.name, mtimeNanos: day.mtimeNanos)
                         if !body(found) { break walk }
@@ -125,12 +140,13 @@ package struct LakeWalker: Sendable {
     /// of `kind` (`data`, `health`) or of both, in byte order of their names. The collector's
     /// temporary names never count: they are hidden, and LakeLayout.parse refuses them anyway.
     package func files(in dayPath: String, kind: String? = nil) -> [LakeDayFile] {
-        list(root + "/" + dayPath).compactMap { name in
-            let path = dayPath + "/" + name
-            guard let entry = LakeLayout.parse(path), kind == nil || entry.kind == kind,
-                  let st = status(root + "/" + path), (st.st_mode & S_IFMT) == S_IFREG
-            else { return nil }
-            return LakeDayFile(name: name, path: path, entry: entry, size: Int64(st.st_size), mtimeNanos: Self.nanos(st.st_mtim))
+        source.entries(in: dayPath) { name in
+            guard let entry = LakeLayout.parse(dayPath + "/" + name) else { return false }
+            return kind == nil || entry.kind == kind
+        }.compactMap { e in
+            let path = dayPath + "/" + e.name
+            guard e.kind == .file, let entry = LakeLayout.parse(path) else { return nil }
+            return LakeDayFile(name: e.name, path: path, entry: entry, size: e.size, mtimeNanos: e.mtimeNanos, tag: e.tag)
         }
     }
 
@@ -138,18 +154,12 @@ package struct LakeWalker: Sendable {
     /// walk's order. A name is checked before the folder is stat'ed; a file with a folder's name
     /// is passed over.
     private func folders<T>(_ parent: String, _ value: (String) -> T?) -> [(name: String, value: T, mtimeNanos: Int64)] {
-        let base = parent.isEmpty ? root : root + "/" + parent
-        let found: [(name: String, value: T, mtimeNanos: Int64)] = list(base).compactMap { name in
-            guard let v = value(name), let st = status(base + "/" + name), (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
-            return (name, v, Self.nanos(st.st_mtim))
+        let found: [(name: String, value: T, mtimeNanos: Int64)] = source.entries(in: parent) { value($0) != nil }.compactMap { e in
+            guard e.kind == .folder, let v = value(e.name) else { return nil }
+            return (e.name, v, e.mtimeNanos)
         }
         // Listed in byte order, which is the order of the fixed-width numbers too.
         return newestFirst ? found.reversed() : found
-    }
-
-    private func status(_ path: String) -> stat? {
-        var st = stat()
-        return (followsLinks ? stat(path, &st) : lstat(path, &st)) == 0 ? st : nil
     }
 
     static func nanos(_ t: timespec) -> Int64 { Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec) }

@@ -29,6 +29,13 @@ public protocol ObjectStore: Sendable, CustomStringConvertible {
     /// in UTF-8 byte order. Pass the previous page's ``ObjectListPage/nextToken`` to continue.
     func list(prefix: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage
 
+    /// One page of what lies directly under `prefix`, as S3's ListObjectsV2 with a delimiter:
+    /// the objects whose keys have no `delimiter` after the prefix, and in
+    /// ``ObjectListPage/commonPrefixes`` each distinct key prefix that ends at the first
+    /// `delimiter` after it (a "folder"). Lets a reader descend a layout one level at a time
+    /// instead of listing a bucket's every key.
+    func list(prefix: String, delimiter: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage
+
     /// Deletes the object; deleting a missing object succeeds (S3 semantics).
     func delete(_ path: ObjectPath) async throws
 }
@@ -43,6 +50,32 @@ extension ObjectStore {
     /// The whole object.
     public func get(_ path: ObjectPath) async throws -> GetResult { try await get(path, range: nil) }
 
+    /// A delimiter listing from the plain one, for stores that have no cheaper way (memory, a
+    /// local folder): every key under `prefix` is listed and grouped here, in one page.
+    public func list(prefix: String, delimiter: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage {
+        var objects: [ObjectMeta] = []
+        var prefixes: [String] = []
+        for try await meta in listAll(prefix: prefix) {
+            let rest = Array(meta.path.rawValue.utf8.dropFirst(prefix.utf8.count))
+            if let cut = firstOffset(of: Array(delimiter.utf8), in: rest) {
+                let folder = String(decoding: meta.path.rawValue.utf8.prefix(prefix.utf8.count + cut), as: UTF8.self) + delimiter
+                if prefixes.last != folder { prefixes.append(folder) }
+            } else {
+                objects.append(meta)
+            }
+        }
+        return ObjectListPage(objects: objects, nextToken: nil, commonPrefixes: prefixes)
+    }
+}
+
+/// The offset of the first occurrence of `needle` in `bytes`.
+private func firstOffset(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+    guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
+    for i in 0...(bytes.count - needle.count) where bytes[i..<(i + needle.count)].elementsEqual(needle) { return i }
+    return nil
+}
+
+extension ObjectStore {
     /// Every object under `prefix`, fetched page by page as the sequence is iterated.
     public func listAll(prefix: String = "", pageSize: Int = 1000) -> ObjectListing {
         ObjectListing(store: self, prefix: prefix, pageSize: pageSize)
@@ -151,11 +184,14 @@ public struct ObjectListPage: Sendable {
     public var objects: [ObjectMeta]
     /// Pass to the next ``ObjectStore/list(prefix:continuation:maxKeys:)``; nil on the last page.
     public var nextToken: String?
+    /// A delimiter listing's "folders": key prefixes ending in the delimiter, in UTF-8 order.
+    public var commonPrefixes: [String]
 
     /// A page.
-    public init(objects: [ObjectMeta], nextToken: String?) {
+    public init(objects: [ObjectMeta], nextToken: String?, commonPrefixes: [String] = []) {
         self.objects = objects
         self.nextToken = nextToken
+        self.commonPrefixes = commonPrefixes
     }
 }
 

@@ -161,8 +161,9 @@ public struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStr
     public var bucket: String
     /// The key prefix of synced files (no leading or trailing `/`; empty for none).
     public var prefix: String
-    /// The credentials (redacted in descriptions).
-    public var credentials: AWSCredentials
+    /// The credentials (redacted in descriptions); nil: requests go unsigned, as a public
+    /// bucket is read.
+    public var credentials: AWSCredentials?
     /// Objects of at least this many bytes are uploaded in parts.
     public var multipartThreshold: Int = 16 << 20
     /// The size of each part but the last (S3's minimum is 5 MiB; we use 8 MiB).
@@ -181,7 +182,7 @@ public struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStr
     /// A configuration from explicit parts.
     public init(
         provider: S3Provider = .s3, endpoint: S3Endpoint, addressing: S3Addressing, region: String, bucket: String,
-        prefix: String = "", credentials: AWSCredentials
+        prefix: String = "", credentials: AWSCredentials?
     ) {
         self.provider = provider
         self.endpoint = endpoint
@@ -200,8 +201,10 @@ public struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStr
     /// need an endpoint. A set endpoint always wins. Every provider but AWS uses path-style
     /// addressing (as does AWS for a custom endpoint or a bucket name with dots). Plain http is
     /// accepted only for loopback and private-network endpoints.
+    /// `anonymousAllowed`: with neither key set, requests go unsigned (a reader of a public
+    /// bucket); one key without the other is still an error.
     /// - Throws: ``ObjectStoreError`` (configuration) with a message saying what to set.
-    public init(settings: S3Settings) throws(ObjectStoreError) {
+    public init(settings: S3Settings, anonymousAllowed: Bool = false) throws(ObjectStoreError) {
         let name = settings.provider.trimming(" \t").lowercased()
         guard let provider = S3Provider(rawValue: name.isEmpty ? "s3" : name) else {
             throw ObjectStoreError(
@@ -232,7 +235,9 @@ public struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStr
             throw ObjectStoreError(
                 .configuration, "bucket name \"\(bucket)\" may not contain \"/\", spaces or control characters")
         }
-        guard let accessKeyID = nonEmpty(settings.accessKeyID), let secret = nonEmpty(settings.secretAccessKey) else {
+        let accessKeyID = nonEmpty(settings.accessKeyID), secret = nonEmpty(settings.secretAccessKey)
+        let anonymous = anonymousAllowed && accessKeyID == nil && secret == nil
+        guard anonymous || (accessKeyID != nil && secret != nil) else {
             throw ObjectStoreError(
                 .configuration,
                 "storage credentials are missing (OPENSENSOR_AWS_ACCESS_KEY_ID and OPENSENSOR_AWS_SECRET_ACCESS_KEY)")
@@ -289,8 +294,8 @@ public struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStr
         self.init(
             provider: provider, endpoint: endpoint, addressing: addressing, region: signingRegion, bucket: bucket,
             prefix: Self.trimmedPrefix(settings.prefix),
-            credentials: AWSCredentials(
-                accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: nonEmpty(settings.sessionToken)))
+            credentials: anonymous ? nil : AWSCredentials(
+                accessKeyID: accessKeyID!, secretAccessKey: secret!, sessionToken: nonEmpty(settings.sessionToken)))
     }
 
     /// The object key of a file: `<prefix>/<relativePath>`, or the relative path when there is
@@ -300,7 +305,7 @@ public struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStr
     }
 
     public var description: String {
-        "S3Configuration(provider: \(provider), endpoint: \(endpoint), addressing: \(addressing.rawValue), region: \(region), bucket: \(bucket), prefix: \(prefix.isEmpty ? "none" : prefix), \(credentials))"
+        "S3Configuration(provider: \(provider), endpoint: \(endpoint), addressing: \(addressing.rawValue), region: \(region), bucket: \(bucket), prefix: \(prefix.isEmpty ? "none" : prefix), \(credentials.map { "\($0)" } ?? "unsigned"))"
     }
 
     public var debugDescription: String { description }

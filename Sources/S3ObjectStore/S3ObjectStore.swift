@@ -19,7 +19,8 @@ public final class S3ObjectStore: ObjectStore {
     /// The configuration (its description redacts the secret).
     public let configuration: S3Configuration
     let transport: any S3Transport
-    let signer: AWSSigner
+    /// Nil for a store without credentials: its requests go unsigned (public buckets).
+    let signer: AWSSigner?
     let retrier: Retrier
     let now: @Sendable () -> Date
 
@@ -39,7 +40,7 @@ public final class S3ObjectStore: ObjectStore {
     ) {
         self.configuration = configuration
         self.transport = transport
-        self.signer = AWSSigner(credentials: configuration.credentials, region: configuration.region, service: "s3")
+        self.signer = configuration.credentials.map { AWSSigner(credentials: $0, region: configuration.region, service: "s3") }
         self.retrier = Retrier(config: configuration.retry, clock: clock, random: random)
         self.now = now
     }
@@ -148,8 +149,17 @@ public final class S3ObjectStore: ObjectStore {
     }
 
     public func list(prefix: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage {
+        try await list(prefix: prefix, delimiter: nil, continuation: continuation, maxKeys: maxKeys)
+    }
+
+    public func list(prefix: String, delimiter: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage {
+        try await list(prefix: prefix, delimiter: Optional(delimiter), continuation: continuation, maxKeys: maxKeys)
+    }
+
+    func list(prefix: String, delimiter: String?, continuation: String?, maxKeys: Int) async throws -> ObjectListPage {
         var query: [(name: String, value: String)] = [("list-type", "2"), ("max-keys", String(max(1, min(maxKeys, 1000))))]
         if !prefix.isEmpty { query.append(("prefix", prefix)) }
+        if let delimiter, !delimiter.isEmpty { query.append(("delimiter", delimiter)) }
         if let continuation { query.append(("continuation-token", continuation)) }
         return try await retrier.run { _ in
             let response = try await send("GET", key: nil, query: query, operation: "LIST")
@@ -208,6 +218,7 @@ public final class S3ObjectStore: ObjectStore {
     /// A presigned URL for `method` on `path`, valid for `expires` seconds from now.
     public func presignedURL(_ path: ObjectPath, method: String = "GET", expires: Int = 3600) -> String {
         let (host, rawPath) = target(key: path.rawValue)
+        guard let signer else { return "\(configuration.endpoint.scheme)://\(host)\(URIEncoding.encodePath(rawPath))" }
         let signed = signer.presign(.init(method: method, host: host, path: rawPath), expires: expires, date: now())
         return "\(configuration.endpoint.scheme)://\(host)\(signed.pathAndQuery)"
     }
@@ -356,11 +367,20 @@ public final class S3ObjectStore: ObjectStore {
         operation: String, maxBodyBytes: Int = 16 << 20
     ) async throws -> HTTP1Response {
         let (host, path) = target(key: key)
-        let signed = signer.sign(
-            .init(method: method, host: host, path: path, query: query, headers: headers), payload: payload, date: now())
+        let pathAndQuery: String, sentHeaders: [(name: String, value: String)]
+        if let signer {
+            let signed = signer.sign(
+                .init(method: method, host: host, path: path, query: query, headers: headers), payload: payload, date: now())
+            (pathAndQuery, sentHeaders) = (signed.pathAndQuery, signed.headers)
+        } else {
+            let encodedQuery = query.map { URIEncoding.encodeQueryComponent($0.name) + "=" + URIEncoding.encodeQueryComponent($0.value) }
+                .joined(separator: "&")
+            pathAndQuery = URIEncoding.encodePath(path) + (encodedQuery.isEmpty ? "" : "?" + encodedQuery)
+            sentHeaders = headers
+        }
         let request = HTTP1Request(
-            method: method, url: "\(configuration.endpoint.scheme)://\(host)\(signed.pathAndQuery)",
-            headers: signed.headers, body: body)
+            method: method, url: "\(configuration.endpoint.scheme)://\(host)\(pathAndQuery)",
+            headers: sentHeaders, body: body)
         do {
             return try await transport.send(request, maxBodyBytes: maxBodyBytes)
         } catch let error as ObjectStoreError {
@@ -433,12 +453,13 @@ public final class S3ObjectStore: ObjectStore {
                     path: path, size: size, eTag: unquote(entry.text(of: "ETag")),
                     lastModified: entry.text(of: "LastModified").flatMap(lastModified(iso8601:))))
         }
+        let prefixes = root.all("CommonPrefixes").compactMap { $0.text(of: "Prefix") }
         let truncated = root.text(of: "IsTruncated") == "true"
         let token = root.text(of: "NextContinuationToken")
         if truncated && (token ?? "").isEmpty {
             throw ObjectStoreError(.rejected, "ListObjectsV2 page is truncated but has no NextContinuationToken", operation: "LIST")
         }
-        return ObjectListPage(objects: objects, nextToken: truncated ? token : nil)
+        return ObjectListPage(objects: objects, nextToken: truncated ? token : nil, commonPrefixes: prefixes)
     }
 }
 

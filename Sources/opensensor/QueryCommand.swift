@@ -5,6 +5,7 @@
 import ArgumentParser
 import Lake
 import Parquet
+import Systemd
 
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,7 @@ struct QueryCommand: AsyncParsableCommand {
             the range are opened, and only row groups whose timestamp statistics overlap it are read.
             """)
 
-    @Option(help: "The lake's root (default: the configured output directory, or health directory with --health).")
+    @Option(help: "The lake's root: a folder, or s3://BUCKET/PREFIX read with the storage settings sync uses (default: the configured output directory, or health directory with --health).")
     var data: String?
 
     @Flag(help: "Query the health metrics (health_HHMM.parquet) instead of the sensor readings.")
@@ -91,7 +92,13 @@ struct QueryCommand: AsyncParsableCommand {
     func run() async throws {
         let q = try query()
         let root: String
-        if let data {
+        var remote: RemoteLake?
+        if let data, RemoteLake.isRemote(data) {
+            let (config, warnings) = try configOptions.load()
+            for w in warnings { StderrText.write("warning: \(w)\n") }
+            remote = try RemoteLake.open(data, config: config, environment: ProcessEnvironment.all())
+            root = data
+        } else if let data {
             root = data
         } else {
             let (config, warnings) = try configOptions.load()
@@ -100,10 +107,12 @@ struct QueryCommand: AsyncParsableCommand {
         }
         // Progress only where someone watches; redrawn at most every 1 % of the files.
         let terminal = isatty(STDERR_FILENO) == 1
-        var shown = -1
         let result: QueryResult
-        do {
-            result = try QueryEngine(root: root).run(q, progress: { done, total in
+        let engine = remote.map { QueryEngine(source: $0.source) } ?? QueryEngine(root: root)
+        let location = engine.root
+        let answer = await BlockingWork.run { () -> Result<QueryResult, QueryError> in
+            var shown = -1
+            return Result { () throws(QueryError) -> QueryResult in try engine.run(q, progress: { done, total in
                 guard terminal, total >= 200 else { return }
                 let percent = done * 100 / total
                 guard percent != shown else { return }
@@ -111,8 +120,15 @@ struct QueryCommand: AsyncParsableCommand {
                 StderrText.write("\rquery: \(done)/\(total) files (\(percent) %)\u{1B}[K" + (done == total ? "\r\u{1B}[K" : ""))
             }, skipped: { s in
                 if terminal && shown >= 0 { StderrText.write("\r\u{1B}[K") }
-                StderrText.write("warning: skipped \(root)/\(s.path): \(s.reason)\n")
-            })
+                StderrText.write("warning: skipped \(location)/\(s.path): \(s.reason)\n")
+            }) }
+        }
+        if let remote {
+            try? await remote.store.shutdown()
+            StderrText.write("query: \(remote.summary)\n")
+        }
+        do {
+            result = try answer.get()
         } catch {
             throw CLIError("query: \(error)")
         }

@@ -23,6 +23,9 @@ public struct QueryEngine: Sendable {
     /// The lake of day files read in place of a day's batch files (DailyCandidates.swift); nil
     /// reads batch files only. By default the sibling `<root>-daily`.
     public var dailyRoot: String?
+    /// Where files are listed and read: the folder `root`, or a bucket (ObjectStoreLakeSource).
+    public var source: any LakeSource { remote ?? FolderLakeSource(root: root) }
+    private var remote: (any LakeSource)?
 
     /// An engine over the lake at `root`, reading with one thread per online processor by
     /// default (a Pi 4 has four; DuckDB does the same).
@@ -33,6 +36,15 @@ public struct QueryEngine: Sendable {
         self.workers = workers ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
+    /// An engine over the lake `source` lists, a bucket's for one: `root` is its location.
+    /// Files are fetched a window at a time before the threads read them; call `run` off the
+    /// Swift concurrency pool (BlockingWork.run), as the source waits for its requests.
+    public init(source: any LakeSource, workers: Int? = nil, cache: QueryCache? = nil) {
+        self.init(root: source.location, workers: workers, cache: cache)
+        remote = source
+        dailyRoot = nil
+    }
+
     /// Answers `query`. Files that follow the layout but cannot be read are skipped, reported to
     /// `skipped` as they are met and listed in the result; `progress` hears (files done, files
     /// to read) after each file.
@@ -40,12 +52,12 @@ public struct QueryEngine: Sendable {
                     skipped: (SkippedFile) -> Void = { _ in }) throws(QueryError) -> QueryResult {
         try query.validate()
         let columns = try query.resolvedColumns()
-        var st = stat()
-        guard stat(root, &st) == 0 else { throw QueryError("\(root): \(String(cString: strerror(errno)))") }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw QueryError("\(root): not a directory") }
+        do { try source.checkRoot() } catch { throw QueryError(error.message) }
 
         var result = QueryResult(query: query, columns: columns, groups: [])
         let files = candidates(query, &result)
+        // A bucket that is missing, denies access or cannot be reached is no empty lake.
+        if let failure = source.takeListingFailure() { throw QueryError(failure) }
         result.filesConsidered = files.count
         let plan = plan(files, query, columns)
         var total = Totals(columns: columns.count)
@@ -79,6 +91,9 @@ public struct QueryEngine: Sendable {
         }
         while done < toRead.count {
             let chunk = toRead[done..<min(toRead.count, done + window)]
+            if remote != nil {
+                source.prepareContents(chunk.map { files[$0.file] }.filter { $0.base == nil }.map { LakeFileRef(path: $0.path, size: Int64($0.size)) })
+            }
             var outcomes = [Outcome?](repeating: nil, count: chunk.count)
             outcomes.withUnsafeMutableBufferPointer { slots in
                 let base = chunk.startIndex
@@ -221,9 +236,10 @@ public struct QueryEngine: Sendable {
         // partition holds nothing before its midnight. Its last readings may cross into the next
         // day (a batch is at most an hour, OPENSENSOR_BATCH_DURATION ≤ 3600 s), hence the one
         // day of slack on the lower side: the statistics prune the rest.
-        let walker = LakeWalker(
-            root: root, firstDay: query.from.map { Int($0.floorDiv(day)) - 1 }, lastDay: query.to.map { Int(($0 - 1).floorDiv(day)) },
+        var walker = LakeWalker(
+            source: source, firstDay: query.from.map { Int($0.floorDiv(day)) - 1 }, lastDay: query.to.map { Int(($0 - 1).floorDiv(day)) },
             stations: query.stations.isEmpty ? nil : Set(query.stations))
+        walker.preparesDayListings = true
         var out: [Candidate] = []
         result.partitionsPruned += walker.forEachDay { d in
             out += walker.files(in: d.path, kind: query.kind.rawValue).map { Candidate(path: $0.path, station: $0.entry.station, size: Int($0.size)) }
@@ -248,7 +264,12 @@ public struct QueryEngine: Sendable {
                       _ groupsRead: inout Int, _ groupsPruned: inout Int) -> Result<FilePartial, QueryError> {
         let bytes: [UInt8], meta: FileMetaData
         do {
-            bytes = try ParquetFile.readAll((file.base ?? root) + "/" + file.path)
+            let from: any LakeSource = file.base.map { FolderLakeSource(root: $0) } ?? source
+            bytes = try from.contents(of: LakeFileRef(path: file.path, size: Int64(file.size)))
+        } catch {
+            return .failure(QueryError(error.message))
+        }
+        do {
             meta = try FileMetaData.read(fileBytes: bytes)
         } catch {
             return .failure(QueryError(error.message))

@@ -1,0 +1,52 @@
+// `--data s3://BUCKET/PREFIX`: a lake in a bucket, read with the storage settings sync uses
+// (provider, endpoint, region, keys; no keys: unsigned requests, for a public bucket) and
+// through the local cache of immutable objects (OPENSENSOR_CACHE_DIR, OPENSENSOR_CACHE_MB).
+
+import Config
+import Lake
+import ObjectStore
+import S3ObjectStore
+
+struct RemoteLake {
+    let source: ObjectStoreLakeSource
+    let store: S3ObjectStore
+
+    /// Whether `--data` names a bucket rather than a folder.
+    static func isRemote(_ data: String) -> Bool { data.lowercased().hasPrefix("s3://") }
+
+    /// Opens `s3://bucket/prefix` with `config`'s storage settings (its bucket and prefix are
+    /// the URL's).
+    static func open(_ url: String, config: StationConfig, environment: [String: String]) throws -> RemoteLake {
+        let rest = url.dropFirst(5)
+        let bucket = String(rest.prefix { $0 != "/" })
+        let prefix = String(rest.dropFirst(bucket.count).drop { $0 == "/" })
+        guard !bucket.isEmpty else { throw CLIError("--data \(url): expected s3://BUCKET/PREFIX") }
+        let s = config.sync.storage
+        let configuration: S3Configuration
+        do {
+            configuration = try S3Configuration(
+                settings: S3Settings(
+                    provider: s.provider.rawValue, bucket: bucket, region: s.region, endpoint: s.endpoint, prefix: prefix,
+                    accessKeyID: s.awsAccessKeyID, secretAccessKey: s.awsSecretAccessKey,
+                    gcsServiceAccountPath: s.gcsServiceAccountPath),
+                anonymousAllowed: true)
+        } catch {
+            throw CLIError("--data \(url): \(error.message) (keys OPENSENSOR_STORAGE_*, OPENSENSOR_AWS_*)")
+        }
+        let store = S3ObjectStore(configuration: configuration)
+        var cache: LakeObjectCache?
+        if config.cacheMB > 0, let folder = config.cacheDirectory ?? LakeObjectCache.defaultFolder(environment: environment) {
+            cache = LakeObjectCache(folder: folder, maxBytes: Int64(config.cacheMB) << 20)
+        }
+        let location = "s3://\(bucket)" + (configuration.prefix.isEmpty ? "" : "/" + configuration.prefix)
+        return RemoteLake(
+            source: ObjectStoreLakeSource(store: store, prefix: configuration.prefix, location: location, cache: cache),
+            store: store)
+    }
+
+    /// What the question cost: `listings, object requests (bytes), objects from the cache`.
+    var summary: String {
+        let c = source.counts
+        return "\(source.location): \(c.listings) listings, \(c.objectRequests) object requests (\(c.bytesFetched) bytes), \(c.cacheHits) objects from the cache"
+    }
+}
