@@ -35,7 +35,10 @@ public struct MetricSample: Sendable, Equatable {
     /// the 21.299999237060547 its widening to a double would print.
     public init(float value: Float, scale: Double = 1, labels: [Label] = []) {
         let widened = value.isFinite ? (Double(value.description) ?? Double(value)) : Double(value)
-        self.init(scale == 1 ? widened : widened * scale, labels: labels)
+        // A scale below one divides by its inverse: 45 / 100 is 0.45 exactly as printed, where
+        // 45 * 0.01 is 0.45000000000000007.
+        let scaled = scale == 1 ? widened : (scale < 1 ? widened / (1 / scale).rounded() : widened * scale)
+        self.init(scaled, labels: labels)
     }
 }
 

@@ -3,9 +3,8 @@
 //
 // Names follow Prometheus's conventions: the unit in the name, base units where the lake's unit
 // is a decimal multiple of one (pressure hPa → pascals, gas resistance kΩ → ohms, humidity % →
-// ratio). Mass concentrations stay in µg/m³ and particle counts per 0.1 L (a deciliter): those
-// are the units every air-quality reference uses, and grams per cubic metre would only
-// move the decimal point six places.
+// ratio, µg/m³ → g/m³: promtool's lint refuses micrograms). Particle counts are per 0.1 L (a
+// deciliter), as the PMS5003 counts them.
 
 /// One sensor column as a gauge.
 public struct MeasurementGauge: Sendable, Equatable {
@@ -42,9 +41,9 @@ public struct MeasurementGauge: Sendable, Equatable {
         .init(column: "nh3", name: "opensensor_gas_nh3_ohms", help: "Resistance of the MICS6814's NH3 sensor.", scale: 1000),
         .init(column: "lux", name: "opensensor_illuminance_lux", help: "Illuminance (LTR559)."),
         .init(column: "proximity", name: "opensensor_proximity", help: "Proximity in the LTR559's raw counts."),
-        .init(column: "pm1", name: "opensensor_pm1_micrograms_per_cubic_meter", help: "PM1.0 mass concentration (PMS5003)."),
-        .init(column: "pm25", name: "opensensor_pm25_micrograms_per_cubic_meter", help: "PM2.5 mass concentration (PMS5003)."),
-        .init(column: "pm10", name: "opensensor_pm10_micrograms_per_cubic_meter", help: "PM10 mass concentration (PMS5003)."),
+        .init(column: "pm1", name: "opensensor_pm1_grams_per_cubic_meter", help: "PM1.0 mass concentration (PMS5003).", scale: 1e-6),
+        .init(column: "pm25", name: "opensensor_pm25_grams_per_cubic_meter", help: "PM2.5 mass concentration (PMS5003).", scale: 1e-6),
+        .init(column: "pm10", name: "opensensor_pm10_grams_per_cubic_meter", help: "PM10 mass concentration (PMS5003).", scale: 1e-6),
         .init(column: "particles_03um", name: "opensensor_particles_03um_per_deciliter",
               help: "Particles larger than 0.3 um per 0.1 L of air (PMS5003)."),
         .init(column: "particles_05um", name: "opensensor_particles_05um_per_deciliter",

@@ -43,6 +43,8 @@ import Testing
         // A FLOAT keeps its own short spelling, scaled or not.
         #expect(Exposition.format(MetricSample(float: 21.3).value) == "21.3")
         #expect(Exposition.format(MetricSample(float: 1013.25, scale: 100).value) == "101325")
+        #expect(Exposition.format(MetricSample(float: 45, scale: 0.01).value) == "0.45")
+        #expect(Exposition.format(MetricSample(float: 5.2, scale: 1e-6).value) == "5.2e-06")
     }
 
     @Test func refusesInvalidNames() {
