@@ -124,7 +124,7 @@ let package = Package(
             name: "opensensor",
             dependencies: [
                 "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "ObjectStore", "S3ObjectStore", "Dashboard", "JSONText",
-                "Config", "Collector", "LakeSync", "Systemd", "StationRuntime", "DurableFiles", "CivilTime",
+                "Config", "Collector", "LakeSync", "Systemd", "StationRuntime", "DurableFiles", "CivilTime", "Compaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -98,6 +98,10 @@ struct InfoCommand: AsyncParsableCommand {
             days[key, default: (0, 0, 0)].bytes += f.bytes
         }
         let first = data.compactMap(\.firstMillis).min(), last = data.compactMap(\.lastMillis).max()
+        // Days compacted into the sibling lake of day files (`opensensor compact`).
+        let dailyRoot = LakeLayout.dailyRoot(of: s.config.outputDirectory)
+        let dayFiles = LakeLayout.dayFiles(in: dailyRoot, kind: "data")
+        let compacted = Set(dayFiles.map { "\($0.station) \(LakeLayout.pad($0.date.year, 4))-\(LakeLayout.pad($0.date.month, 2))-\(LakeLayout.pad($0.date.day, 2))" })
         if json {
             let j = JSONWriter()
             j.object {
@@ -120,9 +124,17 @@ struct InfoCommand: AsyncParsableCommand {
                                     j.field("files") { j.number(days[k]!.files) }
                                     j.field("rows") { j.number(Int(days[k]!.rows)) }
                                     j.field("bytes") { j.number(days[k]!.bytes) }
+                                    j.field("compacted") { j.bool(compacted.contains(k)) }
                                 }
                             }
                         }
+                    }
+                }
+                j.field("daily") {
+                    j.object {
+                        j.field("root") { j.string(dailyRoot) }
+                        j.field("day_files") { j.number(dayFiles.count) }
+                        j.field("bytes") { j.number(dayFiles.reduce(0) { $0 + $1.bytes }) }
                     }
                 }
                 j.field("journals") {
@@ -143,7 +155,10 @@ struct InfoCommand: AsyncParsableCommand {
         for w in s.warnings { print("  warning: \(w)") }
         print("data in \(s.config.outputDirectory): \(data.count) files, \(data.reduce(0) { $0 + $1.rows }) rows, \(data.reduce(0) { $0 + $1.bytes }) bytes")
         if let first, let last { print("  from \(ISO8601.format(millis: first)) to \(ISO8601.format(millis: last))") }
-        for k in days.keys.sorted() { print("  \(k): \(days[k]!.files) files, \(days[k]!.rows) rows, \(days[k]!.bytes) bytes") }
+        for k in days.keys.sorted() {
+            print("  \(k): \(days[k]!.files) files, \(days[k]!.rows) rows, \(days[k]!.bytes) bytes" + (compacted.contains(k) ? ", compacted" : ""))
+        }
+        print("day files in \(dailyRoot): \(dayFiles.count), \(dayFiles.reduce(0) { $0 + $1.bytes }) bytes")
         for u in s.lake.unreadable { print("  unreadable: \(u.path): \(u.reason)") }
         print("journals (made durable \(s.journalSyncSummary)):")
         if s.journals.isEmpty { print("  none") }
