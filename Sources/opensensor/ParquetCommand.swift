@@ -29,8 +29,11 @@ struct ParquetCommand: AsyncParsableCommand {
         @Option(help: "The Parquet file to write.")
         var output: String
 
-        @Option(help: "snappy, zstd, gzip or none (optionally with a level, e.g. zstd:19).")
-        var compression: String = "snappy"
+        @Option(help: "snappy, zstd, gzip or none (optionally with a level, e.g. zstd:19); default snappy, zstd:3 with --day-file.")
+        var compression: String?
+
+        @Flag(help: "Write a day file: BYTE_STREAM_SPLIT floats, zstd, a row group per 6 hours. Read by pyarrow, DuckDB and polars, not fastparquet.")
+        var dayFile = false
 
         @Option(help: "sensor or health.")
         var schema: String = "sensor"
@@ -39,8 +42,12 @@ struct ParquetCommand: AsyncParsableCommand {
         var rowGroupSize: Int?
 
         func run() async throws {
-            guard let codec = Compression(name: compression) else {
-                throw ValidationError("--compression: unknown codec '\(compression)'; expected snappy, zstd, gzip or none")
+            var options = dayFile ? WriterOptions.dayFile : WriterOptions()
+            if let compression {
+                guard let codec = Compression(name: compression) else {
+                    throw ValidationError("--compression: unknown codec '\(compression)'; expected snappy, zstd, gzip or none")
+                }
+                options.compression = codec
             }
             guard let schema = LakeSchemas.named(self.schema) else {
                 throw ValidationError("--schema: unknown schema '\(self.schema)'; expected sensor or health")
@@ -55,7 +62,6 @@ struct ParquetCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("\(input): \(error)")
             }
-            var options = WriterOptions(compression: codec)
             if let rowGroupSize { options.maxRowsPerRowGroup = rowGroupSize }
             var writer = ParquetWriter(schema: schema, options: options)
             try writer.write(columns)

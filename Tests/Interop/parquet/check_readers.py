@@ -1,7 +1,9 @@
 """Files written by `opensensor parquet write` must read back exactly in pyarrow, DuckDB,
 polars and fastparquet: float32 bit for bit, nulls in place, timestamps as UTC milliseconds,
 for every codec; pyarrow's view of the statistics must match the data; bad CSV input must
-fail with the line and column named and leave no file.
+fail with the line and column named and leave no file. Day files (`--day-file`) must read back
+exactly in pyarrow, DuckDB and polars, with BYTE_STREAM_SPLIT floats, zstd and row groups
+inside 6-hour UTC spans, and fastparquet must refuse them (the README's reader contract).
 
 Usage: check_readers.py OPENSENSOR_BIN FIXTURES_DIR WORK_DIR
 Prints one line per failure and a closing `N passed, M failed`.
@@ -236,6 +238,63 @@ def roundtrip(csv_path, schema_name, extra=()):
         check(pq.ParquetFile(out).metadata.num_rows == nrows, f"{out}: row count")
 
 
+DAY_SPAN_MS = 6 * 3600 * 1000
+day_split_chunks = 0
+
+
+def day_roundtrip(csv_path, schema_name, extra=()):
+    """A day file of the CSV: exact in pyarrow, DuckDB and polars; its layout as promised."""
+    global day_split_chunks
+    schema = SCHEMAS[schema_name]
+    exp, nrows = expected_columns(csv_path, schema)
+    out = os.path.join(WORK, os.path.basename(csv_path).replace(".csv", ".day.parquet"))
+    r = subprocess.run([BIN, "parquet", "write", "--input", csv_path, "--output", out, "--day-file",
+                        "--schema", schema_name, *extra], capture_output=True, text=True)
+    name = os.path.basename(out)
+    check(r.returncode == 0, f"parquet write --day-file {csv_path}: exit {r.returncode}: {r.stderr.strip()}")
+    if r.returncode != 0:
+        return
+    compare("pyarrow", out, schema, exp, read_pyarrow(out, schema))
+    compare("duckdb", out, schema, exp, read_duckdb(out, schema))
+    compare("polars", out, schema, exp, read_polars(out, schema))
+    check_statistics(out, schema, exp)
+    md = pq.ParquetFile(out).metadata
+    check(md.num_rows == nrows, f"{name}: {md.num_rows} rows, expected {nrows}")
+    split = 0
+    for g in range(md.num_row_groups):
+        for ci, (col, kind) in enumerate(schema):
+            c = md.row_group(g).column(ci)
+            check(c.compression in ("ZSTD", "UNCOMPRESSED"), f"{name} rg{g} {col}: codec {c.compression}")
+            if kind in ("float", "double") and "RLE_DICTIONARY" not in c.encodings:
+                check("BYTE_STREAM_SPLIT" in c.encodings and "PLAIN" not in c.encodings,
+                      f"{name} rg{g} {col}: encodings {c.encodings}, expected BYTE_STREAM_SPLIT")
+            # A split chunk fastparquet would have to decode: one with a value that is not null.
+            split += "BYTE_STREAM_SPLIT" in c.encodings and c.statistics.null_count < c.num_values
+    day_split_chunks += split
+    # Row groups: each inside one 6-hour UTC span, spans not decreasing (the CSVs are in time
+    # order; a row limit may cut a span in several groups).
+    stamps = exp["timestamp"]
+    real = [t for t in stamps if t is not None]
+    check(real == sorted(real), f"{csv_path}: the fixture is not in time order")
+    offset, last = 0, None
+    for g in range(md.num_row_groups):
+        n = md.row_group(g).num_rows
+        spans = {t // DAY_SPAN_MS for t in stamps[offset:offset + n] if t is not None}
+        check(len(spans) <= 1, f"{name} rg{g}: rows of {len(spans)} 6-hour spans")
+        if spans:
+            check(last is None or min(spans) >= last, f"{name} rg{g}: span {min(spans)} after {last}")
+            last = max(spans)
+        offset += n
+    # fastparquet cannot read BYTE_STREAM_SPLIT: a day file with split values must fail there.
+    if split:
+        try:
+            fastparquet.ParquetFile(out).to_pandas()
+            check(False, f"fastparquet read {name}: the day files' reader contract (README) needs updating")
+        except Exception as e:  # noqa: BLE001 — any refusal is the expected outcome
+            check("Encoding 9" in str(e) or "BYTE_STREAM_SPLIT" in str(e).upper(),
+                  f"fastparquet on {name} failed for another reason than BYTE_STREAM_SPLIT: {type(e).__name__}: {e}")
+
+
 def write_csv(name, header, rows):
     p = os.path.join(WORK, name)
     with open(p, "w", encoding="utf-8") as f:
@@ -340,11 +399,22 @@ def check_inspect(p):
     check(r.returncode != 0 and "PAR1" in r.stderr, f"inspect of a CSV: exit {r.returncode}, {r.stderr.strip()!r}")
 
 
+cases = list(edge_cases())
 for fixture in ("readings-180.csv", "readings-day.csv"):
     roundtrip(os.path.join(FIXTURES, fixture), "sensor")
-for path, schema_name, extra in edge_cases():
+for path, schema_name, extra in cases:
     roundtrip(path, schema_name, extra)
 bad_inputs()
+
+for fixture in ("readings-180.csv", "readings-day.csv"):
+    day_roundtrip(os.path.join(FIXTURES, fixture), "sensor")
+for path, schema_name, extra in cases:
+    day_roundtrip(path, schema_name, extra)
+check(day_split_chunks > 0, "no day file used BYTE_STREAM_SPLIT: the day-file checks prove nothing")
+# A day of readings must really have several row groups, or the span check proves nothing
+# (readings-day.csv runs from 00:00 a few minutes past midnight: five spans).
+rg = pq.ParquetFile(os.path.join(WORK, "readings-day.day.parquet")).metadata.num_row_groups
+check(rg == 5, f"readings-day.day.parquet: {rg} row groups, expected 5")
 
 check_inspect(os.path.join(WORK, "readings-180.snappy.parquet"))
 check_inspect(os.path.join(WORK, "edge-row-groups.zstd.parquet"))
