@@ -17,7 +17,7 @@ let afterTheDay: @Sendable () -> Int64 = { dayStart + 2 * 86_400_000 }
 final class Lakes: @unchecked Sendable {
     let raw: String
     let daily: String
-    var random = SplitMix(state: 42)
+    var random = SplitMix64(state: 42)
 
     init() throws {
         raw = try makeTemporaryFolder("compact-raw")
@@ -80,16 +80,6 @@ final class Lakes: @unchecked Sendable {
     }
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The rows of several batches, sorted by time, as tuples of bit patterns for comparison.
 func sortedRows(_ batches: [[ColumnValues]]) -> [[UInt64?]] {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Parquet
 @testable import Lake
+import TestSupport
 
 /// A lake in a fresh temporary folder, written with the Parquet writer as the collector would.
 final class TempLake {
@@ -48,17 +49,6 @@ final class TempLake {
     }
 }
 
-/// SplitMix64: a seeded generator so random lakes are the same on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The answer computed the obvious way, row by row, to check the engine against.
 struct Reference {
@@ -119,7 +109,7 @@ let june1: Int64 = 1_748_736_000_000  // 2025-06-01T00:00:00Z
         let width = try #require(BucketWidth(parsing: every))
         let from = june1 + 5 * 3_600_000 + 123, to = june1 + 86_400_000 + 7 * 3_600_000 + 7 * 60_000
         var all = Reference(), ranged = Reference()
-        var rng = SeededRandom(state: 42)
+        var rng = SplitMix64(state: 42)
         for station in ["st-b", "st-a"] {
             for batch in 0..<(2 * 96) {
                 let start = june1 + Int64(batch) * 900_000
@@ -396,7 +386,7 @@ let june1: Int64 = 1_748_736_000_000  // 2025-06-01T00:00:00Z
     /// Five days of batches, one station, a reading every 5 minutes.
     func lake() throws -> TempLake {
         let lake = try TempLake()
-        var rng = SeededRandom(state: 7)
+        var rng = SplitMix64(state: 7)
         for batch in 0..<(5 * 96) {
             let start = june1 + Int64(batch) * 900_000
             let times: [Int64?] = (0..<3).map { start + Int64($0) * 300_000 }
