@@ -76,8 +76,8 @@ public actor Collector {
     /// Counters for the summary and tests.
     public private(set) var readingsCollected = 0
     public private(set) var filesWritten: [String] = []
-    /// systemd's notify protocol and watchdog (does nothing outside a `Type=notify` service).
-    let watchdog: (any CollectorMonitor)?
+    /// systemd's watchdog and the outlets (Sources/Collector/CollectorMonitor.swift).
+    let monitor: (any CollectorMonitor)?
     /// The free-space floor (OPENSENSOR_MIN_FREE_MB), checked whenever a batch is due. Below
     /// it, batches are still written: a batch file is how readings leave memory and the journal,
     /// which sits on the same disk and would only grow if writes were held; each write is atomic
@@ -88,9 +88,9 @@ public actor Collector {
 
     public init(
         board: any SensorBoard, clock: any WallClock, settings: CollectorSettings, logger: Logger,
-        watchdog: (any CollectorMonitor)? = nil, diskGuard: DiskGuard? = nil
+        monitor: (any CollectorMonitor)? = nil, diskGuard: DiskGuard? = nil
     ) throws {
-        self.watchdog = watchdog
+        self.monitor = monitor
         self.diskGuard = diskGuard
         self.board = board
         self.clock = clock
@@ -109,7 +109,7 @@ public actor Collector {
     /// reading (the open batch included) and returns.
     public func run(stopAt: Int64? = nil) async {
         recover()
-        watchdog?.ready()
+        monitor?.ready()
         let interval = Int64(settings.readIntervalSeconds) * 1000
         var next = (clock.nowMillis() / interval + 1) * interval
         var warmup = settings.warmupReadings
@@ -118,7 +118,7 @@ public actor Collector {
             do {
                 try await clock.sleep(untilMillis: next)
             } catch {
-                watchdog?.stopping()
+                monitor?.stopping()
                 break  // cancelled: SIGTERM or SIGINT
             }
             // A wall clock that steps (NTP after boot, a manual change) shows as wall time
@@ -143,7 +143,7 @@ public actor Collector {
             if warmup > 0 {
                 warmup -= 1
                 // A warm-up read proves the loop and the buses are alive as well as any.
-                watchdog?.readingRecorded(atMonotonic: clock.monotonicMillis())
+                monitor?.readingRecorded(atMonotonic: clock.monotonicMillis())
                 continue
             }
             for fault in board.faults where fault.consecutiveFailures == 1 {
@@ -153,10 +153,12 @@ public actor Collector {
             let reading = Reading(board, compensator: &c)
             compensator = c
             collect(reading)
+            monitor?.readingTaken(reading)
+            monitor?.journalChanged(pendingReadings: pending.count)
             // The heartbeat follows the readings: a read that hangs stops it, and systemd
             // restarts the process. A batch write that fails (disk full) does not: a restart
             // would not free the disk, and readings kept in memory would be lost (docs/ARCHITECTURE.md §4).
-            watchdog?.readingRecorded(atMonotonic: clock.monotonicMillis())
+            monitor?.readingRecorded(atMonotonic: clock.monotonicMillis())
         }
         flush(all: true)
         flushHealth(all: true)
@@ -274,14 +276,15 @@ public actor Collector {
                 let path = try batches.write(batch, boundary: boundary, journalID: journal.id)
                 filesWritten.append(path)
                 logger.info("batch written", metadata: ["file": "\(path)", "rows": "\(batch.count)"])
-                watchdog?.batchWritten(atMonotonic: clock.monotonicMillis(), file: path)
+                monitor?.batchWritten(atMonotonic: clock.monotonicMillis(), file: path)
             } catch {
                 logger.error("cannot write a batch; its readings stay in the journal and the write is retried",
                              metadata: ["boundary": "\(ISO8601.format(millis: boundary))", "error": "\(error)"])
-                watchdog?.batchFailed(atMonotonic: clock.monotonicMillis(), error: "\(error)")
+                monitor?.batchFailed(atMonotonic: clock.monotonicMillis(), error: "\(error)")
                 return
             }
             pending.removeAll(where: inBatch)
+            monitor?.journalChanged(pendingReadings: pending.count)
             if batch.contains(where: { $0.seq != 0 }) {
                 do {
                     try journal.retain(pending.filter { $0.seq != 0 })

@@ -2,7 +2,8 @@
 // is a plain value tests can read, and StationSupervisor carries it out.
 //
 // The collector stops first because the open batch is the one thing only it can save: once it is
-// written (and the board is idle), everything after is about getting files off the card. Retention
+// written (and the board is idle), the outlets (MQTT, metrics, …) stop — after the collector, so
+// the last reading still goes out — and everything after is about getting files off the card. Retention
 // stops before the last sync so that no pass deletes while the final ledger update is under way,
 // and the stores close last because the last sync still needs them.
 
@@ -13,6 +14,8 @@ public struct ShutdownPlan: Sendable, Equatable {
         /// The reading loop ends, the open batch and the journal's pending readings are written,
         /// then the board is shut down.
         case stopCollector
+        /// The outlets that take readings elsewhere stop (each may send a last message).
+        case stopOutlets
         /// The hourly retention passes stop (a pass under way finishes: it is short and local).
         case stopRetention
         /// Scheduled syncs stop and one last sync takes up what the collector just wrote; both
@@ -27,9 +30,11 @@ public struct ShutdownPlan: Sendable, Equatable {
     /// systemd waits 90 s for a service to stop by default; the flush comes first.
     public static let defaultFinalSyncLimit: Duration = .seconds(30)
 
-    /// The plan for a run with (or without) hourly retention, auto-sync and object stores.
-    public init(hourlyRetention: Bool, autoSync: Bool, stores: Bool, finalSyncLimit: Duration = defaultFinalSyncLimit) {
+    /// The plan for a run with (or without) outlets, hourly retention, auto-sync and object stores.
+    public init(outlets: Bool = false, hourlyRetention: Bool, autoSync: Bool, stores: Bool,
+                finalSyncLimit: Duration = defaultFinalSyncLimit) {
         var steps: [Step] = [.stopCollector]
+        if outlets { steps.append(.stopOutlets) }
         if hourlyRetention { steps.append(.stopRetention) }
         if autoSync { steps.append(.stopAutoSync(limit: finalSyncLimit)) }
         if stores { steps.append(.shutDownStores) }

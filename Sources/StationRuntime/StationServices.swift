@@ -51,6 +51,20 @@ struct CollectorService: Service {
     }
 }
 
+/// The outlets, each in a task of its own until the group stops them (after the collector).
+struct OutletsService: Service {
+    let outlets: [any ReadingOutlet]
+
+    func run() async {
+        let outlets = self.outlets
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for outlet in outlets { group.addTask { await outlet.run() } }
+            }
+        }
+    }
+}
+
 /// Retention passes for the lakes no sync of this process keeps up to date: one at start, then
 /// hourly (half a minute past the hour, clear of the batch writes at the hour).
 struct RetentionService: Service {

@@ -1,4 +1,4 @@
-// `opensensor start`'s runtime: the collector, auto-sync, retention and the object stores as
+// `opensensor start`'s runtime: the collector, the outlets, auto-sync, retention and the object stores as
 // services of one ServiceGroup, stopped in the order ShutdownPlan states — by SIGTERM or SIGINT,
 // by `requestStop()`, or by the collector ending on its own (`--stop-after`).
 //
@@ -14,6 +14,7 @@ import Glibc
 import Musl
 #endif
 public import CivilTime
+public import Collector
 public import Logging
 import ServiceLifecycle
 public import UnixSignals
@@ -38,6 +39,8 @@ public final class StationSupervisor: Sendable {
     private let stopSignals: [UnixSignal]
 
     /// - Parameters:
+    ///   - outlets: run beside the collector (Sources/Collector/CollectorMonitor.swift) and
+    ///     stopped right after it, so its last reading still goes out.
     ///   - hourlyRetention: passes for the lakes auto-sync does not run retention for; run at
     ///     start and hourly on `clock`.
     ///   - storeShutdowns: closes each object store, after the last sync.
@@ -47,6 +50,7 @@ public final class StationSupervisor: Sendable {
     ///     when `clock` runs faster).
     public init(
         collector: CollectorPart,
+        outlets: [any ReadingOutlet] = [],
         autoSync: (any SyncSchedule)?,
         hourlyRetention: [@Sendable () async -> Void],
         storeShutdowns: [@Sendable () async -> Void],
@@ -57,7 +61,7 @@ public final class StationSupervisor: Sendable {
         timer: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         let plan = ShutdownPlan(
-            hourlyRetention: !hourlyRetention.isEmpty, autoSync: autoSync != nil, stores: !storeShutdowns.isEmpty,
+            outlets: !outlets.isEmpty, hourlyRetention: !hourlyRetention.isEmpty, autoSync: autoSync != nil, stores: !storeShutdowns.isEmpty,
             finalSyncLimit: finalSyncLimit)
         // A ServiceGroup starts its services in order and stops them in reverse, one after the
         // other, each finished before the next is told: so the plan, reversed.
@@ -67,6 +71,8 @@ public final class StationSupervisor: Sendable {
             case .stopCollector:
                 service = CollectorService(
                     collector: collector.collector, stopAt: collector.stopAt, afterStop: collector.afterStop, logger: logger)
+            case .stopOutlets:
+                service = OutletsService(outlets: outlets)
             case .stopRetention:
                 service = RetentionService(passes: hourlyRetention, clock: clock)
             case .stopAutoSync(let limit):

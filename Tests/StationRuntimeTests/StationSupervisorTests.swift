@@ -104,13 +104,28 @@ struct RecordingCollector: StationCollector {
     }
 }
 
+/// An outlet that counts the readings it was given and notes when it stops, with that count: a
+/// last reading taken during the collector's shutdown must still reach it.
+final class RecordingOutlet: ReadingOutlet {
+    let events: Events
+    private let taken = Mutex(0)
+    init(events: Events) { self.events = events }
+    var name: String { "recording" }
+    var readings: Int { taken.withLock { $0 } }
+    func readingTaken(_ reading: Reading) { taken.withLock { $0 += 1 } }
+    func run() async {
+        try? await Task.sleep(for: .seconds(3600))
+        events.record("outlet stopped: \(readings) readings")
+    }
+}
+
 @Suite struct StationSupervisorTests {
     static let start: Int64 = 1_748_736_001_000  // 2025-06-01T00:00:01Z
     static let station = "0190a0b0-0000-7000-8000-000000000001"
 
     /// The events of a full shutdown, in the plan's order; the file count is the open batch.
     static let fullOrder = [
-        "collector stopped: 1 files", "board shut down", "retention stopped",
+        "collector stopped: 1 files", "board shut down", "outlet stopped", "retention stopped",
         "scheduled syncs stopped", "final sync started", "final sync done", "stores shut down",
     ]
     static let shutdownEvents: Set<String> = Set(fullOrder)
@@ -152,11 +167,13 @@ struct RecordingCollector: StationCollector {
         logger: Logger = quiet, limit: Duration = .seconds(30)
     ) throws -> Station {
         let clock = ScriptedClock(start: Self.start, ticks: ticks, name: "collector", events: events)
-        let collector = try Collector(board: FixedBoard(), clock: clock, settings: settings(dir), logger: quiet)
+        let outlet = RecordingOutlet(events: events)
+        let collector = try Collector(board: FixedBoard(), clock: clock, settings: settings(dir), logger: quiet, monitor: outlet)
         let retentionClock = ScriptedClock(start: Self.start, ticks: 0, name: "retention", events: events)
         let supervisor = StationSupervisor(
             collector: .init(collector: RecordingCollector(inner: collector, events: events), stopAt: stopAt,
                              afterStop: { events.record("board shut down") }),
+            outlets: [outlet],
             autoSync: sync,
             hourlyRetention: [{ events.record("retention pass") }],
             storeShutdowns: [{ events.record("stores shut down") }],
@@ -164,11 +181,14 @@ struct RecordingCollector: StationCollector {
         return Station(supervisor: supervisor, collector: collector, collectorClock: clock)
     }
 
-    func shutdownOrder(_ events: Events) -> [String] { events.all.filter(Self.shutdownEvents.contains) }
+    /// The shutdown events in order; an outlet's count is checked on its own.
+    func shutdownOrder(_ events: Events) -> [String] {
+        events.all.map { $0.hasPrefix("outlet stopped") ? "outlet stopped" : $0 }.filter(Self.shutdownEvents.contains)
+    }
 
     @Test func thePlanStopsTheCollectorFirstAndTheStoresLast() {
-        #expect(ShutdownPlan(hourlyRetention: true, autoSync: true, stores: true, finalSyncLimit: .seconds(30)).steps
-            == [.stopCollector, .stopRetention, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
+        #expect(ShutdownPlan(outlets: true, hourlyRetention: true, autoSync: true, stores: true, finalSyncLimit: .seconds(30)).steps
+            == [.stopCollector, .stopOutlets, .stopRetention, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
         #expect(ShutdownPlan(hourlyRetention: false, autoSync: false, stores: false).steps == [.stopCollector])
         #expect(ShutdownPlan(hourlyRetention: false, autoSync: true, stores: true).steps
             == [.stopCollector, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
@@ -186,6 +206,7 @@ struct RecordingCollector: StationCollector {
         try await run
         #expect(shutdownOrder(events) == Self.fullOrder)
         #expect(await s.collector.readingsCollected == 3)
+        #expect(events.contains("outlet stopped: 3 readings"), "the outlet stops after the collector, with every reading")
         #expect(batchFiles(dir).count == 1)
         #expect(log.all.contains { $0.hasPrefix("notice: stopping: writing the open batch") })
     }
@@ -265,11 +286,11 @@ struct RecordingCollector: StationCollector {
         let dir = try tempDir()
         let events = Events()
         let s = try station(dir, events: events, ticks: 1, sync: nil)
-        #expect(s.supervisor.plan.steps == [.stopCollector, .stopRetention, .shutDownStores])
+        #expect(s.supervisor.plan.steps == [.stopCollector, .stopOutlets, .stopRetention, .shutDownStores])
         async let run: Void = s.supervisor.run()
         try await eventually("a reading") { s.collectorClock.waiting }
         await s.supervisor.requestStop()
         try await run
-        #expect(shutdownOrder(events) == ["collector stopped: 1 files", "board shut down", "retention stopped", "stores shut down"])
+        #expect(shutdownOrder(events) == ["collector stopped: 1 files", "board shut down", "outlet stopped", "retention stopped", "stores shut down"])
     }
 }

@@ -34,7 +34,7 @@ import Testing
         let watchdog = ServiceWatchdog.fromEnvironment(
             ["NOTIFY_SOCKET": receiver.name, "WATCHDOG_USEC": "60000000"], readIntervalSeconds: 5, logger: quiet)
         let c = try Collector(board: FixedBoard(), clock: VirtualWallClock(start: Self.start), settings: s, logger: quiet,
-                              watchdog: watchdog)
+                              monitor: watchdog)
         let board = FixedBoard()
         var uncompensated: CPUHeatCompensator?
         func collect(_ i: Int) async {
