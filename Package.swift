@@ -111,6 +111,23 @@ let package = Package(
         // MARK: Outlets: readings out of the station besides the lake
         // Prometheus's text exposition format and the sensor columns' gauges; pure.
         .target(name: "PrometheusText", dependencies: ["DurableFiles"], swiftSettings: strict),
+        .target(
+            name: "StationMetrics",
+            dependencies: ["Collector", "PrometheusText", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "SensorCommunity",
+            dependencies: ["Collector", "HTTP1Client", "JSONText", "CivilTime", "Lake", "DurableFiles",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
+        // Readings to an MQTT broker, with Home Assistant discovery (a ReadingOutlet).
+        .target(
+            name: "MQTTOutlet",
+            dependencies: ["MQTT", "Collector", "Config", "Lake", "CivilTime", "JSONText",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
 
         // MARK: The dashboard
         .target(
@@ -125,6 +142,7 @@ let package = Package(
             dependencies: [
                 "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "ObjectStore", "S3ObjectStore", "Dashboard", "JSONText",
                 "Config", "Collector", "LakeSync", "Systemd", "StationRuntime", "DurableFiles", "CivilTime", "Compaction",
+                "HTTP1Client", "StationMetrics", "SensorCommunity", "MQTTOutlet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -195,11 +213,26 @@ let package = Package(
             name: "HTTP1ClientTests",
             dependencies: ["HTTP1Client", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
+        .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText", "Lake"], swiftSettings: strict),
+        .testTarget(
+            name: "StationMetricsTests",
+            dependencies: ["StationMetrics", "PrometheusText", "Collector", "HTTP1Client", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SensorCommunityTests",
+            dependencies: ["SensorCommunity", "Collector", "HTTP1Client", "CivilTime", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(
             name: "CompactionTests", dependencies: ["TestSupport", "Compaction", "Lake", "Parquet", "ObjectStore", "CivilTime"],
             swiftSettings: strict),
-        .testTarget(name: "MQTTTests", dependencies: ["TestSupport", "MQTT"], swiftSettings: strict),
-        .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText", "Lake"], swiftSettings: strict),
+        .testTarget(
+            name: "MQTTTests",
+            dependencies: ["TestSupport", "MQTT"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MQTTOutletTests",
+            dependencies: ["TestSupport", "MQTTOutlet", "MQTT", "Collector", "Config", "CivilTime", "Lake", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
     ]
 )

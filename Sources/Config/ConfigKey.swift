@@ -69,6 +69,8 @@ public struct ConfigKey: Sendable, Hashable {
         case text
         /// An `http://` or `https://` URL.
         case url
+        /// A listening address, `host:port` (`[v6]:port` for an IPv6 address), port 1–65535.
+        case hostPort
         case compression
         case logLevel
         case provider
@@ -154,6 +156,16 @@ public struct ConfigKey: Sendable, Hashable {
                   "Ours: free-space floor in MiB; below it the oldest synced batch files are deleted first; 0 turns it off."),
         ConfigKey("OPENSENSOR_RETENTION_DELETE_UNSYNCED", "false", .bool,
                   "Ours: with sync off, let retention and the free-space floor delete files never uploaded; refused while sync is on."),
+        ConfigKey("OPENSENSOR_METRICS_LISTEN", nil, .hostPort,
+                  "Ours: where `start` serves Prometheus metrics at /metrics; unset: not served."),
+        ConfigKey("OPENSENSOR_SENSOR_COMMUNITY_ENABLED", "false", .bool,
+                  "Ours: push averages to sensor.community every interval."),
+        ConfigKey("OPENSENSOR_SENSOR_COMMUNITY_INTERVAL", "145", .integer(30...3600),
+                  "Ours: seconds between sensor.community pushes (145 as the network's own firmware)."),
+        ConfigKey("OPENSENSOR_SENSOR_COMMUNITY_ENDPOINT", "https://api.sensor.community/v1/push-sensor-data/", .url,
+                  "Ours: sensor.community's push URL."),
+        ConfigKey("OPENSENSOR_SENSOR_COMMUNITY_SENSOR_ID", nil, .text,
+                  "Ours: the node id sent as `X-Sensor: raspi-<id>`; default the Pi's serial number; required off a Pi and with --simulate."),
     ] + storageKeys + storageKeys.map { key in
         ConfigKey(
             healthPrefix + key.name.dropFirst(prefix.count), nil, key.kind, key.sensitivity,
@@ -176,6 +188,7 @@ public struct ConfigKey: Sendable, Hashable {
         case .path: "a path"
         case .text: "text"
         case .url: "an http:// or https:// URL"
+        case .hostPort: "host:port, such as 127.0.0.1:9101 or [::1]:9101"
         case .compression: "snappy, zstd, gzip or none (zstd:1–22 and gzip:1–9 set a level)"
         case .logLevel: LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
         case .provider: StorageProvider.allCases.map(\.rawValue).joined(separator: ", ")
@@ -221,6 +234,14 @@ public struct ConfigKey: Sendable, Hashable {
         case .url:
             let lower = text.lowercased()
             guard (lower.hasPrefix("http://") && text.count > 7) || (lower.hasPrefix("https://") && text.count > 8)
+            else { throw invalid() }
+            return .text(text)
+        case .hostPort:
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                  (1...65535).contains(port) else { throw invalid() }
+            let host = text[..<colon]
+            let bracketed = host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2
+            guard !host.isEmpty, bracketed || !host.contains(":"), !host.contains(where: { $0 == " " || $0 == "/" })
             else { throw invalid() }
             return .text(text)
         case .compression:

@@ -14,6 +14,7 @@ import DurableFiles
 import LakeSync
 import StationRuntime
 import Systemd
+import StationMetrics
 
 #if canImport(Glibc)
 import Glibc
@@ -100,13 +101,20 @@ struct StartCommand: AsyncParsableCommand {
         let stopAt = stopAfter.flatMap(Self.parseDuration).map { clock.nowMillis() + $0 }
 
         let settings = CollectorSettings(config, station: station!)
+        // Where readings go besides the lake, each off unless configured.
+        let metrics = StationOutlets.metrics(config, station: station!, logger: logger)
+        let sensorCommunity = try StationOutlets.sensorCommunity(config, simulated: simulate, clock: clock, logger: logger)
+        let outlets: [any ReadingOutlet] = Self.mqttOutlets(config, station: station!, clock: clock, logger: logger)
+            + [metrics as (any ReadingOutlet)?, sensorCommunity].compactMap { $0 }
         let collector: Collector
         do {
             let watchdog = ServiceWatchdog.fromEnvironment(
                 ProcessEnvironment.all(), readIntervalSeconds: config.readInterval, logger: logger)
+            let monitors: [any CollectorMonitor] = [watchdog] + outlets
             let diskGuard = config.minFreeMB > 0 ? DiskGuard(path: config.outputDirectory, floorBytes: config.minFreeBytes) : nil
             collector = try Collector(
-                board: board, clock: clock, settings: settings, logger: logger, watchdog: watchdog, diskGuard: diskGuard)
+                board: board, clock: clock, settings: settings, logger: logger,
+                monitor: CollectorMonitors(monitors), diskGuard: diskGuard)
         } catch {
             throw CLIError("cannot open the journal: \(error)")
         }
@@ -130,8 +138,13 @@ struct StartCommand: AsyncParsableCommand {
         if !syncTargets.isEmpty {
             var jobs: [AutoSync.Job] = []
             for t in syncTargets {
-                var hook: (@Sendable (SyncReport) async -> Void)?
-                if let pass = retention.afterSync[t.label] { hook = { _ in await pass.run() } }
+                let pass = retention.afterSync[t.label]
+                let label = t.label
+                let hook: @Sendable (SyncReport) async -> Void = { report in
+                    metrics?.syncFinished(label: label, uploaded: report.uploaded.count,
+                                          succeeded: report.failures.isEmpty && report.stoppedBy == nil, atMillis: clock.nowMillis())
+                    await pass?.run()
+                }
                 jobs.append(AutoSync.Job(label: t.label, engine: t.engine, intervalMinutes: t.intervalMinutes, afterSync: hook))
             }
             autoSync = AutoSync(jobs: jobs, clock: clock, logger: logger)
@@ -148,7 +161,7 @@ struct StartCommand: AsyncParsableCommand {
         }
         let supervisor = StationSupervisor(
             collector: .init(collector: collector, stopAt: stopAt, afterStop: { await board.shutdown() }),
-            autoSync: autoSync, hourlyRetention: hourly, storeShutdowns: stores, clock: clock, logger: logger)
+            outlets: outlets, autoSync: autoSync, hourlyRetention: hourly, storeShutdowns: stores, clock: clock, logger: logger)
         try await supervisor.run()
         let (readings, files) = await (collector.readingsCollected, collector.filesWritten.count)
         logger.info("stopped", metadata: ["readings": "\(readings)", "files": "\(files)"])

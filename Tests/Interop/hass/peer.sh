@@ -1,5 +1,5 @@
 # Home Assistant Core as a test peer, sourced by Tests/Interop/hass/install.sh (warm-up) and
-# Tests/Interop/hass/run-hass.sh. The caller defines `die`; HASS_VENV names the venv from install.sh.
+# Tests/Interop/run-hass.sh. The caller defines `die`; HASS_VENV names the venv from install.sh.
 #
 #   hass_configure DIR HTTP_PORT BROKER_PORT USER PASSWORD
 #       configuration.yaml (metric, UTC, HTTP on 127.0.0.1:HTTP_PORT, the REST API) and a

@@ -1,0 +1,40 @@
+// The outlets `start` runs beside the collector (Sources/Collector/CollectorMonitor.swift), built
+// from the configuration; each is off unless its keys turn it on.
+
+import CivilTime
+import Collector
+import Config
+import HTTP1Client
+import Logging
+import Parquet
+import SensorCommunity
+import StationMetrics
+
+enum StationOutlets {
+    /// Prometheus metrics (OPENSENSOR_METRICS_LISTEN), or nil.
+    static func metrics(_ config: StationConfig, station: String, logger: Logger) -> StationMetrics? {
+        // The value was validated when the configuration was loaded (ConfigKey.Kind.hostPort).
+        guard let text = config.values["OPENSENSOR_METRICS_LISTEN"], let listen = StationMetrics.address(text) else { return nil }
+        return StationMetrics(station: station, listen: listen, logger: logger)
+    }
+
+    /// sensor.community pushes (OPENSENSOR_SENSOR_COMMUNITY_ENABLED), or nil; throws when they
+    /// are on and no node id can be had.
+    static func sensorCommunity(_ config: StationConfig, simulated: Bool, clock: any WallClock, logger: Logger) throws -> SensorCommunityOutlet? {
+        guard config.values["OPENSENSOR_SENSOR_COMMUNITY_ENABLED"] == "true" else { return nil }
+        let nodeID: String
+        do {
+            nodeID = try SensorCommunityOutlet.nodeID(
+                configured: config.values["OPENSENSOR_SENSOR_COMMUNITY_SENSOR_ID"], simulated: simulated, serial: { PiSerial.current() })
+        } catch {
+            throw CLIError("sensor.community: \(error)")
+        }
+        let endpoint = config.values["OPENSENSOR_SENSOR_COMMUNITY_ENDPOINT"] ?? "https://api.sensor.community/v1/push-sensor-data/"
+        let interval = config.values["OPENSENSOR_SENSOR_COMMUNITY_INTERVAL"].flatMap { Int($0) } ?? 145
+        // Short timeouts: a hanging API costs that interval's push, and the next is due soon.
+        let http = HTTP1Transport(connectTimeout: .seconds(10), readTimeout: .seconds(15), requestTimeout: .seconds(20))
+        return SensorCommunityOutlet(
+            settings: .init(endpoint: endpoint, nodeID: nodeID, softwareVersion: "opensensor-\(ParquetLibrary.version)", intervalSeconds: interval),
+            clock: clock, logger: logger, send: { try await http.send($0, maxBodyBytes: 64 << 10) })
+    }
+}
