@@ -14,6 +14,14 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The station binary's own targets: each function in a section of its own in release builds, so
+/// the linker can place the code `start` runs together (the executable target's linker settings
+/// say why). Not for the targets of library products (Parquet, Snappy, HALTesting): unsafe flags
+/// would keep other packages from depending on them.
+let station: [SwiftSetting] = strict + [
+    .unsafeFlags(["-Xfrontend", "-function-sections"], .when(platforms: [.linux], configuration: .release)),
+]
+
 let package = Package(
     name: "opensensor",
     products: [
@@ -35,28 +43,28 @@ let package = Package(
     targets: [
         // MARK: Leaves every floor may use
         // Durable file work: whole-file reads, folder listings, atomic writes, EINTR.
-        .target(name: "DurableFiles", dependencies: ["CLinuxShims"], swiftSettings: strict),
+        .target(name: "DurableFiles", dependencies: ["CLinuxShims"], swiftSettings: station),
         // The calendar and the clock: days and civil dates, ISO-8601, time-zone rules.
-        .target(name: "CivilTime", swiftSettings: strict),
+        .target(name: "CivilTime", swiftSettings: station),
         // JSON text: string escaping and numbers, and the writer every JSON output goes through.
-        .target(name: "JSONText", swiftSettings: strict),
+        .target(name: "JSONText", swiftSettings: station),
 
         // MARK: Hardware
-        .target(name: "HAL", swiftSettings: strict),
+        .target(name: "HAL", swiftSettings: station),
         .target(name: "HALTesting", dependencies: ["HAL"], swiftSettings: strict),
         .target(name: "CLinuxShims"),
-        .target(name: "LinuxHAL", dependencies: ["HAL", "CLinuxShims", "DurableFiles"], swiftSettings: strict),
-        .target(name: "Drivers", dependencies: ["HAL"], swiftSettings: strict),
+        .target(name: "LinuxHAL", dependencies: ["HAL", "CLinuxShims", "DurableFiles"], swiftSettings: station),
+        .target(name: "Drivers", dependencies: ["HAL"], swiftSettings: station),
 
         // MARK: Storage formats
         .target(name: "Snappy", swiftSettings: strict),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Parquet", dependencies: ["Snappy", "CZlib", "DurableFiles"], swiftSettings: strict),
-        .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime", "JSONText", "ObjectStore"], swiftSettings: strict),
+        .target(name: "Lake", dependencies: ["Parquet", "DurableFiles", "CivilTime", "JSONText", "ObjectStore"], swiftSettings: station),
 
         // MARK: Object storage
-        .target(name: "AWSSigV4", dependencies: ["CivilTime"], swiftSettings: strict),
-        .target(name: "ObjectStore", dependencies: ["DurableFiles"], swiftSettings: strict),
+        .target(name: "AWSSigV4", dependencies: ["CivilTime"], swiftSettings: station),
+        .target(name: "ObjectStore", dependencies: ["DurableFiles"], swiftSettings: station),
         // HTTP/1.1 over SwiftNIO with TLS; knows nothing of object stores.
         .target(
             name: "HTTP1Client",
@@ -67,7 +75,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: strict),
+            swiftSettings: station),
         // MQTT 3.1.1 over SwiftNIO with TLS; knows nothing of sensors.
         .target(
             name: "MQTT",
@@ -76,65 +84,65 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            swiftSettings: strict),
-        .target(name: "S3ObjectStore", dependencies: ["ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
+            swiftSettings: station),
+        .target(name: "S3ObjectStore", dependencies: ["ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: station),
 
         // MARK: The station, by concern (docs/ARCHITECTURE.md §3)
         .target(
             name: "Config",
             dependencies: ["Parquet", "ObjectStore", "DurableFiles", "CivilTime"],
-            swiftSettings: strict),
+            swiftSettings: station),
         .target(
             name: "Collector",
             dependencies: ["HAL", "Drivers", "Lake", "Parquet", "Config", "DurableFiles", "CivilTime",
                            .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            swiftSettings: station),
         .target(
             name: "LakeSync",
             dependencies: ["Lake", "ObjectStore", "Config", "DurableFiles", "CivilTime",
                            .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            swiftSettings: station),
         // Daily compaction: one day file per station-day, over the object-store protocol.
-        .target(name: "Compaction", dependencies: ["Lake", "Parquet", "ObjectStore", "CivilTime"], swiftSettings: strict),
+        .target(name: "Compaction", dependencies: ["Lake", "Parquet", "ObjectStore", "CivilTime"], swiftSettings: station),
         .target(
             name: "Systemd",
             dependencies: ["Config", "DurableFiles", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            swiftSettings: station),
         .target(
             name: "StationRuntime",
             dependencies: ["Collector", "LakeSync", "Systemd", "Config", "Lake", "DurableFiles", "CivilTime",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "UnixSignals", package: "swift-service-lifecycle")],
-            swiftSettings: strict),
+            swiftSettings: station),
 
         // MARK: Outlets: readings out of the station besides the lake
         // Prometheus's text exposition format and the sensor columns' gauges; pure.
-        .target(name: "PrometheusText", dependencies: ["DurableFiles"], swiftSettings: strict),
+        .target(name: "PrometheusText", dependencies: ["DurableFiles"], swiftSettings: station),
         .target(
             name: "StationMetrics",
             dependencies: ["Collector", "PrometheusText", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            swiftSettings: station),
         .target(
             name: "SensorCommunity",
             dependencies: ["Collector", "HTTP1Client", "JSONText", "CivilTime", "Lake", "DurableFiles",
                            .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            swiftSettings: station),
 
         // Readings to an MQTT broker, with Home Assistant discovery (a ReadingOutlet).
         .target(
             name: "MQTTOutlet",
             dependencies: ["MQTT", "Collector", "Config", "Lake", "CivilTime", "JSONText",
                            .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            swiftSettings: station),
 
         // MARK: The dashboard
         .target(
             name: "Dashboard",
             dependencies: ["Lake", "Parquet", "CivilTime", "JSONText", "PrometheusText", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            swiftSettings: station),
 
         // MARK: The binary
         .executableTarget(
@@ -146,7 +154,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict,
+            swiftSettings: station,
             // The station's binary, linked so that starting it touches less memory (docs/ARCHITECTURE.md §7,
             // measured by Benchmarks/run-startup.sh and run-collector.sh):
             // - not position-independent: a PIE's 75,000 relative relocations (1.8 MB of
@@ -157,8 +165,12 @@ let package = Package(
             // - no exported symbols: --static-swift-stdlib exports every public symbol of every
             //   module (-export-dynamic); nothing loads plugins or looks our symbols up, and the
             //   dynamic symbol table it builds (1 MB) is paged in by the loader; about 1.4 MiB.
+            // - the code `start` runs placed first and together (scripts/linker/hot-text.sh makes the
+            //   list): a fault on one page of code maps its neighbours too, so hot code scattered
+            //   over 20 MB of text kept about 9 MB of it resident; packed, about 1 MB is.
             linkerSettings: [
-                .unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"],
+                .unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic",
+                              "-Xlinker", "--section-ordering-file=\(Context.packageDirectory)/scripts/linker/hot-text.order"],
                              .when(platforms: [.linux], configuration: .release)),
             ]),
 

@@ -49,6 +49,24 @@ print(sum(1 for page in c.get_paginator('list_objects_v2').paginate(Bucket='benc
 else
     echo "(no .venv/bin/moto_server: run scripts/test once to measure with sync on)"
 fi
+# With the outlets on (docs/ARCHITECTURE.md §7 "RSS while collecting, MQTT and metrics on"): Debian's
+# Mosquitto on loopback takes every reading and the discovery messages; /metrics is scraped every
+# second during the run.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+if command -v mosquitto >/dev/null || [[ -x /usr/sbin/mosquitto ]]; then
+    mport=$(free_port); hport=$(free_port)
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mport" > mosquitto.conf
+    "$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c mosquitto.conf >mosquitto.log 2>&1 &
+    broker=$!
+    (while sleep 1; do curl -sf "http://127.0.0.1:$hport/metrics" >/dev/null || true; done) &
+    scraper=$!
+    trap 'kill $broker $scraper ${moto:-} 2>/dev/null; rm -rf "$work"' EXIT
+    OPENSENSOR_MQTT_URL=mqtt://127.0.0.1:$mport OPENSENSOR_METRICS_LISTEN=127.0.0.1:$hport \
+        measure "start --simulate --speed $speed, 1 h, MQTT and metrics on" "$bin" start --simulate --speed "$speed" --start 2025-06-03T00:00:00Z --stop-after 1h --output outlets
+    kill $broker $scraper 2>/dev/null || true
+else
+    echo "(no mosquitto: apt-get install mosquitto, or run scripts/test once, to measure with MQTT on)"
+fi
 measure "simulate, 1 h (720 readings, 4 batches)" "$bin" simulate --output sim-h --from 2025-06-01T00:00:00Z --to 2025-06-01T01:00:00Z
 measure "simulate, 1 day (17,280 readings, 96 batches)" "$bin" simulate --output sim-d --from 2025-06-01T00:00:00Z --days 1
 measure "simulate, 30 days" "$bin" simulate --output sim-m --from 2025-06-01T00:00:00Z --days 30

@@ -119,11 +119,10 @@ public final class MQTTOutlet: ReadingOutlet {
             let meta: Logger.Metadata = [
                 "broker": "\(settings.broker)", "attempt": "\(attempt)", "retry_in_s": "\(MQTTOutlet.seconds(retryIn))",
             ]
-            if case .refused = error.kind {
+            switch error.kind {
+            case .refused, .tls:  // the owner must act: a password, a certificate
                 logger.error("mqtt: \(error.message); retrying, collection goes on", metadata: meta)
-            } else if case .tls = error.kind {
-                logger.error("mqtt: \(error.message); retrying, collection goes on", metadata: meta)
-            } else {
+            case .connectFailed, .protocolViolation, .timeout, .closed:
                 logger.warning("mqtt: \(wasConnected ? "connection lost: " : "")\(error.message); retrying, collection goes on", metadata: meta)
             }
         case .messageRefused(let topic, let reason):
