@@ -23,12 +23,14 @@ measure() {  # label, command...: prints CPU (user+sys) ms and peak RSS MiB
     read -r u s m < "$work/t"
     printf '%-44s %9.0f ms CPU %8.1f MiB peak RSS\n' "$label" "$(echo "($u+$s)*1000" | bc -l)" "$(echo "$m/1024" | bc -l)"
 }
+# A free loopback port for a peer.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 measure "start --simulate --speed $speed, 1 h" "$bin" start --simulate --speed "$speed" --start 2025-06-01T00:00:00Z --stop-after 1h
 # With sync on (docs/ARCHITECTURE.md §7 "RSS while collecting (sync on)"): moto_server from the peers venv
 # on loopback receives the batches at start, every 15 virtual minutes and at shutdown.
 py=$OLDPWD/.venv/bin/python
 if [[ -x $OLDPWD/.venv/bin/moto_server ]]; then
-    port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    port=$(free_port)
     "$OLDPWD/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >moto.log 2>&1 &
     moto=$!
     trap 'kill $moto 2>/dev/null; rm -rf "$work"' EXIT
@@ -52,7 +54,6 @@ fi
 # With the outlets on (docs/ARCHITECTURE.md §7 "RSS while collecting, MQTT and metrics on"): Debian's
 # Mosquitto on loopback takes every reading and the discovery messages; /metrics is scraped every
 # second during the run.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 if command -v mosquitto >/dev/null || [[ -x /usr/sbin/mosquitto ]]; then
     mport=$(free_port); hport=$(free_port)
     printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mport" > mosquitto.conf

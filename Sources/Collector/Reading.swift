@@ -3,6 +3,7 @@ public import Parquet
 import CivilTime
 import Config
 import DurableFiles
+import Lake
 
 /// One row of the sensor schema (docs/ARCHITECTURE.md §2): a UTC millisecond timestamp and the 19 sensor
 /// values in column order, as FLOAT — the precision the files keep.
@@ -11,6 +12,15 @@ public struct Reading: Sendable, Equatable {
     public var values: [Float?]
 
     public static let valueCount = 19
+
+    /// Where the sensor schema's column `name` sits in `values` (the timestamp is not among them).
+    /// For names written in the code: an unknown one is a programming error.
+    public static func valueIndex(_ name: String) -> Int {
+        guard let i = LakeSchemas.sensor.index(of: name), i > 0 else {
+            preconditionFailure("the sensor schema has no value column \(name)")
+        }
+        return i - 1
+    }
 
     public init(timestamp: Int64, values: [Float?]) {
         precondition(values.count == Self.valueCount, "a reading has \(Self.valueCount) values")

@@ -4,6 +4,7 @@
 // and `sensordatavalues`, each value a string. Pure: the outlet sends what this builds.
 
 public import HTTP1Client
+import Collector
 import JSONText
 
 /// The averages of one interval's readings, by what sensor.community calls them.
@@ -31,9 +32,8 @@ public struct IntervalAverages: Sendable, Equatable {
 /// Sums of the readings of one interval; a value missing from a reading (its sensor failed)
 /// is left out of that value's average only.
 public struct IntervalSums: Sendable, Equatable {
-    /// The sensor schema's columns used (docs/ARCHITECTURE.md §2): temperature, pressure,
-    /// humidity, pm1, pm25, pm10.
-    static let columns = [0, 2, 3, 10, 11, 12]
+    /// The sensor schema's columns used (docs/ARCHITECTURE.md §2), in the order `averages` reads them.
+    static let columns = ["temperature", "pressure", "humidity", "pm1", "pm25", "pm10"].map(Reading.valueIndex)
     var sums = [Double](repeating: 0, count: columns.count)
     var counts = [Int](repeating: 0, count: columns.count)
     public private(set) var readings = 0

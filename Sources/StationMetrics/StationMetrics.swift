@@ -43,11 +43,12 @@ public final class StationMetrics: ReadingOutlet {
     /// The board's sensors and the columns each fills (docs/ARCHITECTURE.md §2): a sensor's read
     /// failed when the reading holds none of them — a failing sensor gives nulls (§4.3).
     static let sensors: [(name: String, columns: [Int])] = [
-        ("bme280", [1, 2, 4]),  // raw_temperature, pressure, raw_humidity
-        ("ltr559", [8, 9]),  // lux, proximity
-        ("mics6814", [5, 6, 7]),  // oxidised, reducing, nh3
-        ("pms5003", Array(10...18)),  // pm1 … particles_100um
-    ]
+        ("bme280", ["raw_temperature", "pressure", "raw_humidity"]),
+        ("ltr559", ["lux", "proximity"]),
+        ("mics6814", ["oxidised", "reducing", "nh3"]),
+        ("pms5003", ["pm1", "pm25", "pm10", "particles_03um", "particles_05um", "particles_10um",
+                     "particles_25um", "particles_50um", "particles_100um"]),
+    ].map { ($0.0, $0.1.map(Reading.valueIndex)) }
 
     /// - Parameters:
     ///   - listen: where to serve /metrics; nil serves nothing (the metrics are still kept).

@@ -40,6 +40,15 @@ import Parquet
         return out
     }
 
+    @Test func valueIndexIsTheSchemaColumnLessTheTimestamp() {
+        #expect(Reading.valueIndex("temperature") == 0)
+        #expect(Reading.valueIndex("pm25") == 11)
+        #expect(Reading.valueIndex("particles_100um") == Reading.valueCount - 1)
+        for (i, column) in LakeSchemas.sensor.columns.dropFirst().enumerated() {
+            #expect(Reading.valueIndex(column.name) == i)
+        }
+    }
+
     @Test func aSimulatedHourMakesFourClockAlignedBatches() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
