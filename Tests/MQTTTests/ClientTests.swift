@@ -94,7 +94,8 @@ import Testing
         let waits = Waits()
         let c = try client(options(broker.port), events: events, waits: waits)
         let run = Task { await c.run() }
-        try await broker.waitUntil("four refusals") { events.failures.count >= 4 }
+        // The failure is told before its wait begins: wait for both.
+        try await broker.waitUntil("four refusals and their waits") { events.failures.count >= 4 && waits.first4.count == 4 }
         let f = events.failures
         #expect(f.allSatisfy { $0.0.kind == .refused(.badUsernameOrPassword) && !$0.1 })
         #expect(f[0].0.message.contains("bad user name or password"))
