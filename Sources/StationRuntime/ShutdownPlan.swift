@@ -14,8 +14,9 @@ public struct ShutdownPlan: Sendable, Equatable {
         /// The reading loop ends, the open batch and the journal's pending readings are written,
         /// then the board is shut down.
         case stopCollector
-        /// The outlets that take readings elsewhere stop (each may send a last message).
-        case stopOutlets
+        /// The outlets that take readings elsewhere stop; their last messages get at most `limit`
+        /// (a broker or API that hangs must not hold the steps after it).
+        case stopOutlets(limit: Duration)
         /// The hourly retention passes stop (a pass under way finishes: it is short and local).
         case stopRetention
         /// Scheduled syncs stop and one last sync takes up what the collector just wrote; both
@@ -29,12 +30,14 @@ public struct ShutdownPlan: Sendable, Equatable {
 
     /// systemd waits 90 s for a service to stop by default; the flush comes first.
     public static let defaultFinalSyncLimit: Duration = .seconds(30)
+    /// Long enough for a last MQTT message or push on a slow link, short beside the last sync.
+    public static let defaultOutletsLimit: Duration = .seconds(10)
 
     /// The plan for a run with (or without) outlets, hourly retention, auto-sync and object stores.
     public init(outlets: Bool = false, hourlyRetention: Bool, autoSync: Bool, stores: Bool,
-                finalSyncLimit: Duration = defaultFinalSyncLimit) {
+                finalSyncLimit: Duration = defaultFinalSyncLimit, outletsLimit: Duration = defaultOutletsLimit) {
         var steps: [Step] = [.stopCollector]
-        if outlets { steps.append(.stopOutlets) }
+        if outlets { steps.append(.stopOutlets(limit: outletsLimit)) }
         if hourlyRetention { steps.append(.stopRetention) }
         if autoSync { steps.append(.stopAutoSync(limit: finalSyncLimit)) }
         if stores { steps.append(.shutDownStores) }

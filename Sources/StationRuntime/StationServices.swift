@@ -54,13 +54,24 @@ struct CollectorService: Service {
 /// The outlets, each in a task of its own until the group stops them (after the collector).
 struct OutletsService: Service {
     let outlets: [any ReadingOutlet]
+    let limit: Duration
+    let timer: @Sendable (Duration) async throws -> Void
+    let logger: Logger
 
     func run() async {
         let outlets = self.outlets
-        await cancelWhenGracefulShutdown {
+        let running = Task {
             await withDiscardingTaskGroup { group in
                 for outlet in outlets { group.addTask { await outlet.run() } }
             }
+        }
+        try? await gracefulShutdown()
+        running.cancel()
+        // Their last messages, under one limit: the steps after this one (the last sync) wait.
+        if !(await Bounded.run(limit: limit, timer: timer) { await running.value }) {
+            logger.warning("the outlets did not stop in time; their last messages are left unsent",
+                           metadata: ["outlets": "\(outlets.map(\.name).joined(separator: ", "))",
+                                      "timeout_ms": "\(Int64(limit / .milliseconds(1)))"])
         }
     }
 }

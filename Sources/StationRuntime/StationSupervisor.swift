@@ -57,12 +57,13 @@ public final class StationSupervisor: Sendable {
         clock: any WallClock,
         logger: Logger,
         finalSyncLimit: Duration = ShutdownPlan.defaultFinalSyncLimit,
+        outletsLimit: Duration = ShutdownPlan.defaultOutletsLimit,
         stopSignals: [UnixSignal] = [.sigterm, .sigint],
         timer: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         let plan = ShutdownPlan(
             outlets: !outlets.isEmpty, hourlyRetention: !hourlyRetention.isEmpty, autoSync: autoSync != nil, stores: !storeShutdowns.isEmpty,
-            finalSyncLimit: finalSyncLimit)
+            finalSyncLimit: finalSyncLimit, outletsLimit: outletsLimit)
         // A ServiceGroup starts its services in order and stops them in reverse, one after the
         // other, each finished before the next is told: so the plan, reversed.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = plan.steps.reversed().map { step in
@@ -71,8 +72,8 @@ public final class StationSupervisor: Sendable {
             case .stopCollector:
                 service = CollectorService(
                     collector: collector.collector, stopAt: collector.stopAt, afterStop: collector.afterStop, logger: logger)
-            case .stopOutlets:
-                service = OutletsService(outlets: outlets)
+            case .stopOutlets(let limit):
+                service = OutletsService(outlets: outlets, limit: limit, timer: timer, logger: logger)
             case .stopRetention:
                 service = RetentionService(passes: hourlyRetention, clock: clock)
             case .stopAutoSync(let limit):

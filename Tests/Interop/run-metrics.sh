@@ -7,8 +7,9 @@
 # - A local HTTP server (metrics/push_server.py) stands in for sensor.community's API: with it
 #   answering 200, every closed interval of `start --simulate --speed` is pushed once per sensor
 #   with the firmware's headers and body, the averages equal to the lake's readings of that
-#   interval; answering 500, 400 and closing the connection, and then not there at all, the lake
-#   still holds every reading and the failures are logged.
+#   interval; answering 500, 400 and closing the connection, answering nothing until the
+#   station's request timeout, and then not there at all, the lake still holds every reading, the
+#   failures are logged and start stops on time.
 #
 # Environment: OPENSENSOR_BIN, PEERS_PYTHON (venv with pyarrow), OPENSENSOR_REPO.
 set -euo pipefail
@@ -123,6 +124,19 @@ grep -q 'sensor.community: push failed' "$WORK/refused.log" || die "no log line 
 grep -q 'the API answered 500' "$WORK/refused.log" || die "no log line naming the 500"
 "$PY" "$HERE/check_metrics.py" rows "$WORK/refused" "$STATION" 60
 say "sensor.community answering 500, 400 and closing connections: $n pushes refused, every reading in the lake, failures logged"
+
+# A server that answers nothing: each push waits out the request's read timeout (15 s), while
+# the collector goes on; the pushes of the intervals behind it are late, or dropped, never a reading.
+t0=$SECONDS
+push_run silent 2m -1 -1 -1 -1
+n=$(wc -l <"$WORK/silent.jsonl")
+((n >= 1)) || die "the silent server saw no push"
+grep -q 'sent nothing for' "$WORK/silent.log" || die "no log line naming the timeout of a silent API"
+"$PY" "$HERE/check_metrics.py" rows "$WORK/silent" "$STATION" 24
+# 2 virtual minutes are 6 s; the outlets' last messages get 10 s (ShutdownPlan.defaultOutletsLimit).
+((SECONDS - t0 <= 45)) || die "start took $((SECONDS - t0)) s to stop with a silent API (6 s of readings, then at most 10 s for the outlets)"
+grep -q 'the outlets did not stop in time' "$WORK/silent.log" || die "no warning that the last push was left"
+say "sensor.community answering nothing: $n pushes timed out, every reading in the lake, start stopped in $((SECONDS - t0)) s"
 
 run_station down 5m "http://127.0.0.1:$(free_port)/v1/push-sensor-data/"
 grep -q 'sensor.community: push failed' "$WORK/down.log" || die "no log line for an unreachable API"

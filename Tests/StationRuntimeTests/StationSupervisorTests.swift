@@ -108,13 +108,19 @@ struct RecordingCollector: StationCollector {
 /// last reading taken during the collector's shutdown must still reach it.
 final class RecordingOutlet: ReadingOutlet {
     let events: Events
+    /// When set, the outlet's last message hangs until the gate opens, cancellation or not.
+    let lastMessageHangs: Gate?
     private let taken = Mutex(0)
-    init(events: Events) { self.events = events }
+    init(events: Events, lastMessageHangs: Gate? = nil) {
+        self.events = events
+        self.lastMessageHangs = lastMessageHangs
+    }
     var name: String { "recording" }
     var readings: Int { taken.withLock { $0 } }
     func readingTaken(_ reading: Reading) { taken.withLock { $0 += 1 } }
     func run() async {
         try? await Task.sleep(for: .seconds(3600))
+        if let lastMessageHangs { await lastMessageHangs.wait() }
         events.record("outlet stopped: \(readings) readings")
     }
 }
@@ -164,10 +170,10 @@ final class RecordingOutlet: ReadingOutlet {
 
     func station(
         _ dir: String, events: Events, ticks: Int, stopAt: Int64? = nil, sync: FakeSync?,
-        logger: Logger = quiet, limit: Duration = .seconds(30)
+        logger: Logger = quiet, limit: Duration = .seconds(30), outlet hangs: Gate? = nil, outletsLimit: Duration = .seconds(10)
     ) throws -> Station {
         let clock = ScriptedClock(start: Self.start, ticks: ticks, name: "collector", events: events)
-        let outlet = RecordingOutlet(events: events)
+        let outlet = RecordingOutlet(events: events, lastMessageHangs: hangs)
         let collector = try Collector(board: FixedBoard(), clock: clock, settings: settings(dir), logger: quiet, monitor: outlet)
         let retentionClock = ScriptedClock(start: Self.start, ticks: 0, name: "retention", events: events)
         let supervisor = StationSupervisor(
@@ -177,7 +183,7 @@ final class RecordingOutlet: ReadingOutlet {
             autoSync: sync,
             hourlyRetention: [{ events.record("retention pass") }],
             storeShutdowns: [{ events.record("stores shut down") }],
-            clock: retentionClock, logger: logger, finalSyncLimit: limit, stopSignals: [])
+            clock: retentionClock, logger: logger, finalSyncLimit: limit, outletsLimit: outletsLimit, stopSignals: [])
         return Station(supervisor: supervisor, collector: collector, collectorClock: clock)
     }
 
@@ -188,7 +194,7 @@ final class RecordingOutlet: ReadingOutlet {
 
     @Test func thePlanStopsTheCollectorFirstAndTheStoresLast() {
         #expect(ShutdownPlan(outlets: true, hourlyRetention: true, autoSync: true, stores: true, finalSyncLimit: .seconds(30)).steps
-            == [.stopCollector, .stopOutlets, .stopRetention, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
+            == [.stopCollector, .stopOutlets(limit: .seconds(10)), .stopRetention, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
         #expect(ShutdownPlan(hourlyRetention: false, autoSync: false, stores: false).steps == [.stopCollector])
         #expect(ShutdownPlan(hourlyRetention: false, autoSync: true, stores: true).steps
             == [.stopCollector, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
@@ -282,11 +288,33 @@ final class RecordingOutlet: ReadingOutlet {
         #expect(log.all.contains { $0.hasPrefix("warning: the last sync did not finish in time") })
     }
 
+    @Test(.timeLimit(.minutes(1))) func anOutletHangingAtItsLastMessageIsLeftAtItsLimitAndTheRestStillStop() async throws {
+        let dir = try tempDir()
+        let events = Events()
+        let log = CapturedLog()
+        let gate = Gate()
+        defer { gate.open() }
+        let limit: Duration = .milliseconds(300)
+        let s = try station(dir, events: events, ticks: 1, sync: FakeSync(events: events), logger: log.logger,
+                            outlet: gate, outletsLimit: limit)
+        async let run: Void = s.supervisor.run()
+        try await eventually("a reading") { s.collectorClock.waiting }
+        let stoppedAt = ContinuousClock.now
+        await s.supervisor.requestStop()
+        try await run
+        let took = ContinuousClock.now - stoppedAt
+        #expect(shutdownOrder(events) == Self.fullOrder.filter { $0 != "outlet stopped" })
+        #expect(batchFiles(dir).count == 1)
+        #expect(took >= limit)
+        #expect(took < .seconds(20), "bounded by the limit (0.3 s), with room for a busy machine")
+        #expect(log.all.contains { $0.hasPrefix("warning: the outlets did not stop in time") })
+    }
+
     @Test func withoutAutoSyncTheStoresStillCloseLast() async throws {
         let dir = try tempDir()
         let events = Events()
         let s = try station(dir, events: events, ticks: 1, sync: nil)
-        #expect(s.supervisor.plan.steps == [.stopCollector, .stopOutlets, .stopRetention, .shutDownStores])
+        #expect(s.supervisor.plan.steps == [.stopCollector, .stopOutlets(limit: .seconds(10)), .stopRetention, .shutDownStores])
         async let run: Void = s.supervisor.run()
         try await eventually("a reading") { s.collectorClock.waiting }
         await s.supervisor.requestStop()

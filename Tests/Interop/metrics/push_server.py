@@ -1,6 +1,7 @@
 """A stand-in for sensor.community's push API (Tests/Interop/run-metrics.sh): records every request
 (method, path, headers, body) as a JSON line and answers the statuses given, in turn, then 200.
-A status of 0 closes the connection without an answer.
+A status of 0 closes the connection without an answer; -1 answers nothing for 30 s (longer than
+the station's request timeout), then closes it.
 
     push_server.py PORTFILE RECORDFILE [STATUS ...]
 """
@@ -8,6 +9,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port_file, record_file = sys.argv[1], sys.argv[2]
@@ -28,7 +30,9 @@ class Handler(BaseHTTPRequestHandler):
                     "method": "POST", "path": self.path, "headers": {k: v for k, v in self.headers.items()},
                     "body": body.decode("utf-8", "replace"), "answered": status,
                 }) + "\n")
-        if status == 0:
+        if status == -1:
+            time.sleep(30)
+        if status <= 0:
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
