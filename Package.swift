@@ -121,8 +121,9 @@ let package = Package(
         .target(name: "PrometheusText", dependencies: ["DurableFiles"], swiftSettings: station),
         .target(
             name: "StationMetrics",
-            dependencies: ["Collector", "PrometheusText", .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Collector", "PrometheusText",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: station),
         .target(
             name: "SensorCommunity",

@@ -99,6 +99,10 @@ import Testing
         #expect(String(decoding: answer.body, as: UTF8.self).contains("opensensor_temperature_celsius{station=\"s\"} 21.3\n"))
         let missing = try await http.send(HTTP1Request(method: "GET", url: "http://127.0.0.1:\(p)/other"), maxBodyBytes: 1 << 20)
         #expect(missing.status == 404)
+        let head = try await http.send(HTTP1Request(method: "HEAD", url: "http://127.0.0.1:\(p)/metrics?x=1"), maxBodyBytes: 1 << 20)
+        #expect(head.status == 200 && head.body.isEmpty)
+        let post = try await http.send(HTTP1Request(method: "POST", url: "http://127.0.0.1:\(p)/metrics", body: [1]), maxBodyBytes: 1 << 20)
+        #expect(post.status == 405 && post.header("Allow") == "GET, HEAD")
         try await http.shutdown()
         server.cancel()
         await server.value  // returns: cancellation stops the server
