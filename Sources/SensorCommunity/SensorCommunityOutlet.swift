@@ -117,15 +117,23 @@ public final class SensorCommunityOutlet: ReadingOutlet {
             if let last = due.last { s.closedThrough = max(s.closedThrough, last.start + interval) }
             return due
         }
-        for window in due {
-            await push(window.sums.averages, start: window.start, readings: window.sums.readings)
+        for (i, window) in due.enumerated() {
+            let sent = await push(window.sums.averages, start: window.start, readings: window.sums.readings)
+            guard let sent else { continue }
+            // Cut short by the stop: the intervals not yet begun go back for the last push, after
+            // the collector has stopped; one half sent is not sent twice.
+            let back = due[(sent == 0 ? i : i + 1)...]
+            state.withLock { s in s.windows = Array((back + s.windows).sorted { $0.start < $1.start }.suffix(Self.maxWindows)) }
+            return
         }
     }
 
-    func push(_ averages: IntervalAverages, start: Int64, readings: Int) async {
+    /// Pushes one interval's requests (one per sensor). Nil when all were tried; when the task
+    /// was cancelled, how many went out before.
+    func push(_ averages: IntervalAverages, start: Int64, readings: Int) async -> Int? {
         let requests = SensorCommunityPush.requests(
             averages, endpoint: settings.endpoint, nodeID: settings.nodeID, softwareVersion: settings.softwareVersion)
-        for request in requests {
+        for (sent, request) in requests.enumerated() {
             let pin = request.header("X-Pin") ?? "?"
             do {
                 let response = try await send(request)
@@ -136,7 +144,10 @@ public final class SensorCommunityOutlet: ReadingOutlet {
                 state.withLock { $0.failuresInARow = 0 }
                 logger.debug("sensor.community: pushed", metadata: [
                     "pin": "\(pin)", "interval": "\(ISO8601.format(millis: start))", "readings": "\(readings)"])
+            } catch is CancellationError {
+                return sent
             } catch {
+                if Task.isCancelled { return sent }
                 let streak = state.withLock { s in
                     s.failuresInARow += 1
                     return s.failuresInARow
@@ -147,6 +158,7 @@ public final class SensorCommunityOutlet: ReadingOutlet {
                 if streak == 1 { logger.warning(message, metadata: metadata) } else { logger.info(message, metadata: metadata) }
             }
         }
+        return nil
     }
 }
 

@@ -111,7 +111,8 @@ import Testing
 }
 
 @Suite struct SensorCommunityOutletTests {
-    /// Requests sent, and the statuses to answer in turn (then 200).
+    /// Requests sent, and the statuses to answer in turn (then 200; 0 refuses the connection, -1
+    /// answers nothing until the task is cancelled).
     final class Recorder: Sendable {
         let sent = Mutex<[HTTP1Request]>([])
         let answers: Mutex<[Int]>
@@ -120,6 +121,7 @@ import Testing
             sent.withLock { $0.append(r) }
             let status = answers.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
             if status == 0 { throw HTTPClientError(.connectFailed, "refused") }
+            if status == -1 { try await Task.sleep(for: .seconds(3600)) }
             return HTTP1Response(status: status)
         }
     }
@@ -184,6 +186,21 @@ import Testing
         let temps = recorder.sent.withLock { $0.map { String(decoding: $0.body, as: UTF8.self) } }
         #expect(temps.count == SensorCommunityOutlet.maxWindows)
         #expect(temps.last!.contains(#""value":"9.00""#))
+    }
+
+    /// The stop cancels a push waiting on a silent server: an interval none of whose requests
+    /// went out is kept for the last push; one half sent is not sent twice.
+    @Test(arguments: [(answers: [-1], pins: ["1", "1", "11"]), (answers: [200, -1], pins: ["1", "11"])])
+    func aPushCutShortByTheStop(_ c: (answers: [Int], pins: [String])) async throws {
+        let recorder = Recorder(answers: c.answers)
+        let o = outlet(recorder, clock: VirtualWallClock(start: Self.start))
+        o.readingTaken(Self.reading(Self.start, temperature: 20, pm25: 10))
+        let pushing = Task { await o.pushClosed(before: Self.start + 145_000) }
+        while recorder.sent.withLock({ $0.count }) < c.answers.count { try await Task.sleep(for: .milliseconds(5)) }
+        pushing.cancel()
+        await pushing.value
+        await o.pushClosed(before: Self.start + 145_000)  // the last push, after the collector stopped
+        #expect(recorder.sent.withLock { $0.map { $0.header("X-Pin") ?? "?" } } == c.pins)
     }
 
     @Test func runPushesOnTheClockAndOnStop() async throws {
