@@ -1,9 +1,11 @@
 // `opensensor compact`: the closed days of a lake, one day file each, into the sibling lake of day
-// files (Sources/Compaction). Parses and wires; the work is DayCompactor's.
+// files (Sources/Compaction). Parses and wires; the work is DayCompactor's. A lake is a folder or
+// `s3://BUCKET/PREFIX` (RemoteLake.swift), on either side.
 
 import ArgumentParser
 import CivilTime
 import Compaction
+import Config
 import DurableFiles
 import Lake
 import ObjectStore
@@ -28,12 +30,16 @@ struct CompactCommand: AsyncParsableCommand {
             column's values) before it counts; one that differs is removed and its day reported. \
             The raw lake is never changed. A run with nothing new writes nothing. Exits 1 when a \
             day could not be compacted.
+
+            Either lake may be a bucket, s3://BUCKET/PREFIX, read and written with the storage \
+            settings sync uses (OPENSENSOR_STORAGE_*, OPENSENSOR_AWS_*); a network's whole lake \
+            is compacted this way on a server, --workers days at a time.
             """)
 
-    @Option(help: "The raw lake (default: the configured output directory, or health directory with --health).")
+    @Option(help: "The raw lake, a folder or s3://BUCKET/PREFIX (default: the configured output directory, or health directory with --health).")
     var data: String?
 
-    @Option(help: "The lake of day files (default: <data>-daily).")
+    @Option(help: "The lake of day files, a folder or s3://BUCKET/PREFIX (default: <data>-daily).")
     var to: String?
 
     @Option(help: "First day to compact, inclusive (2025-06-01).")
@@ -60,8 +66,8 @@ struct CompactCommand: AsyncParsableCommand {
         _ = try dayBounds()
         guard (1...64).contains(workers) else { throw ValidationError("--workers: expected 1–64, got \(workers)") }
         guard graceMinutes >= 0 else { throw ValidationError("--grace-minutes: expected 0 or more, got \(graceMinutes)") }
-        for option in [data, to].compactMap({ $0 }) where option.hasPrefix("s3://") {
-            throw ValidationError("compact reads and writes folders for now; '\(option)': object storage is not wired to compact yet")
+        if let data, RemoteLake.isRemote(data), to == nil, Self.bucketRoot(data) {
+            throw ValidationError("--data \(data) is a bucket's root, which has no sibling for day files: give --to (s3://BUCKET/PREFIX or a folder)")
         }
     }
 
@@ -79,25 +85,42 @@ struct CompactCommand: AsyncParsableCommand {
         return (first, last)
     }
 
+    /// Whether an `s3://` location names a bucket without a prefix.
+    static func bucketRoot(_ location: String) -> Bool {
+        !location.dropFirst(5).drop { $0 != "/" }.contains { $0 != "/" }
+    }
+
     func run() async throws {
         let (firstDay, lastDay) = try dayBounds()
         let root: String
+        var loaded: StationConfig?
+        func config() throws -> StationConfig {
+            if let loaded { return loaded }
+            let (config, warnings) = try configOptions.load()
+            for w in warnings { StderrText.write("warning: \(w)\n") }
+            loaded = config
+            return config
+        }
         if let data {
             root = data
         } else {
-            let (config, warnings) = try configOptions.load()
-            for w in warnings { StderrText.write("warning: \(w)\n") }
-            root = health ? config.healthDirectory : config.outputDirectory
+            root = health ? try config().healthDirectory : try config().outputDirectory
         }
         let target = to ?? LakeLayout.dailyRoot(of: root)
-        let source: LocalDirectoryObjectStore, daily: LocalDirectoryObjectStore
-        do {
-            source = try LocalDirectoryObjectStore(root: root)
-            try FileIO.makeFolders(target)
-            daily = try LocalDirectoryObjectStore(root: target)
-        } catch {
-            throw CLIError("compact: \(error)")
+        /// A lake's store: a bucket under its prefix, or a folder (made for the day files).
+        func store(_ location: String, option: String, create: Bool) throws -> any ObjectStore {
+            if RemoteLake.isRemote(location) {
+                return try RemoteLake.Bucket(location, option: option, config: config()).lake
+            }
+            do {
+                if create { try FileIO.makeFolders(location) }
+                return try LocalDirectoryObjectStore(root: location)
+            } catch {
+                throw CLIError("compact: \(location): \(error)")
+            }
         }
+        let source = try store(root, option: "--data", create: false)
+        let daily = try store(target, option: "--to", create: true)
         let grace = Int64(graceMinutes) * 60_000
         let compactor = DayCompactor(
             source: source, target: daily, kind: health ? .health : .data, workers: workers,

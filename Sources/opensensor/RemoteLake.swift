@@ -17,31 +17,49 @@ struct RemoteLake {
     /// Opens `s3://bucket/prefix` with `config`'s storage settings (its bucket and prefix are
     /// the URL's).
     static func open(_ url: String, config: StationConfig, environment: [String: String]) throws -> RemoteLake {
-        let rest = url.dropFirst(5)
-        let bucket = String(rest.prefix { $0 != "/" })
-        let prefix = String(rest.dropFirst(bucket.count).drop { $0 == "/" })
-        guard !bucket.isEmpty else { throw CLIError("--data \(url): expected s3://BUCKET/PREFIX") }
-        let s = config.sync.storage
-        let configuration: S3Configuration
-        do {
-            configuration = try S3Configuration(
-                settings: S3Settings(
-                    provider: s.provider.rawValue, bucket: bucket, region: s.region, endpoint: s.endpoint, prefix: prefix,
-                    accessKeyID: s.awsAccessKeyID, secretAccessKey: s.awsSecretAccessKey,
-                    gcsServiceAccountPath: s.gcsServiceAccountPath),
-                anonymousAllowed: true)
-        } catch {
-            throw CLIError("--data \(url): \(error.message) (keys OPENSENSOR_STORAGE_*, OPENSENSOR_AWS_*)")
-        }
-        let store = S3ObjectStore(configuration: configuration)
+        let bucket = try Bucket(url, option: "--data", config: config)
         var cache: LakeObjectCache?
         if config.cacheMB > 0, let folder = config.cacheDirectory ?? LakeObjectCache.defaultFolder(environment: environment) {
             cache = LakeObjectCache(folder: folder, maxBytes: Int64(config.cacheMB) << 20)
         }
-        let location = "s3://\(bucket)" + (configuration.prefix.isEmpty ? "" : "/" + configuration.prefix)
         return RemoteLake(
-            source: ObjectStoreLakeSource(store: store, prefix: configuration.prefix, location: location, cache: cache),
-            store: store)
+            source: ObjectStoreLakeSource(store: bucket.store, prefix: bucket.prefix, location: bucket.location, cache: cache),
+            store: bucket.store)
+    }
+
+    /// A bucket and prefix named by an `s3://BUCKET/PREFIX` option, opened with the storage
+    /// settings sync uses.
+    struct Bucket {
+        let store: S3ObjectStore
+        /// Without slashes around it; empty for the bucket's root.
+        let prefix: String
+        /// `s3://bucket/prefix`, for messages.
+        let location: String
+
+        init(_ url: String, option: String, config: StationConfig) throws {
+            let rest = url.dropFirst(5)
+            let bucket = String(rest.prefix { $0 != "/" })
+            let prefix = String(rest.dropFirst(bucket.count).drop { $0 == "/" })
+            guard !bucket.isEmpty else { throw CLIError("\(option) \(url): expected s3://BUCKET/PREFIX") }
+            let s = config.sync.storage
+            let configuration: S3Configuration
+            do {
+                configuration = try S3Configuration(
+                    settings: S3Settings(
+                        provider: s.provider.rawValue, bucket: bucket, region: s.region, endpoint: s.endpoint, prefix: prefix,
+                        accessKeyID: s.awsAccessKeyID, secretAccessKey: s.awsSecretAccessKey,
+                        gcsServiceAccountPath: s.gcsServiceAccountPath),
+                    anonymousAllowed: true)
+            } catch {
+                throw CLIError("\(option) \(url): \(error.message) (keys OPENSENSOR_STORAGE_*, OPENSENSOR_AWS_*)")
+            }
+            store = S3ObjectStore(configuration: configuration)
+            self.prefix = configuration.prefix
+            location = "s3://\(bucket)" + (configuration.prefix.isEmpty ? "" : "/" + configuration.prefix)
+        }
+
+        /// The bucket's objects under the prefix, keyed as at a lake's root.
+        var lake: PrefixedObjectStore { PrefixedObjectStore(store, prefix: prefix) }
     }
 
     /// What the question cost: `listings, object requests (bytes), objects from the cache`.

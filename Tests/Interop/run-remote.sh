@@ -2,7 +2,9 @@
 # `query --data s3://BUCKET/PREFIX` against real peers: a simulated lake (with one corrupt batch
 # file) uploaded to OpenStack Swift's S3 API (signed requests) and to moto_server read without
 # keys (unsigned, as a public bucket is read); Tests/Interop/remote/check_remote.py compares
-# every answer with `query` over the same lake on disk and prints the requests each one took.
+# every answer with `query` over the same lake on disk and prints the requests each one took;
+# Tests/Interop/remote/check_compact_remote.py compacts the bucket's lake into the bucket and
+# compares the day files with those `compact` writes from the folder.
 # Servers listen on 127.0.0.1 on free ports and are stopped by PID on exit.
 set -euo pipefail
 REPO=${OPENSENSOR_REPO:?OPENSENSOR_REPO must name the repository root}
@@ -73,4 +75,5 @@ PYEOF
 
 "$PY" "$HERE/remote/check_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift || die "query over Swift"
 "$PY" "$HERE/remote/check_remote.py" "$BIN" "$WORK" "$LAKE" "http://127.0.0.1:$MOTO_PORT" "$BUCKET" "" "" moto-unsigned || die "query over moto_server, unsigned"
+"$PY" "$HERE/remote/check_compact_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift || die "compact over Swift"
 say "ok"

@@ -17,6 +17,11 @@ import Testing
         try await ObjectStoreConformance.run(check, on: store, options: .init(prefix: "t/"))
     }
 
+    @Test(arguments: ObjectStoreConformance.Check.allCases)
+    func prefixed(_ check: ObjectStoreConformance.Check) async throws {
+        try await ObjectStoreConformance.run(check, on: PrefixedObjectStore(InMemoryObjectStore(), prefix: "lake/"), options: .init(prefix: "t/"))
+    }
+
     /// The suite must be able to fail: a store that ignores ranges is caught.
     @Test func suiteCatchesABrokenStore() async throws {
         await #expect(throws: ObjectStoreConformance.Failure.self) {
