@@ -67,7 +67,8 @@ all_taken() {
     taken=$(grep -o 'readings=[0-9]* \[opensensor\] stopped' "$WORK/$1/stdout" | grep -o '[0-9]*' || true)
     [[ -n $taken ]] || die "$1: no 'stopped' line with its readings: $(tail -3 "$WORK/$1/stdout")"
     [[ $(rows "$WORK/$1/out") == "$taken" ]] || die "$1: the lake holds $(rows "$WORK/$1/out") rows of the $taken readings taken"
-    ((taken >= $2 - 2 && taken <= $2)) || die "$1: $taken readings taken, expected $2 (at most 2 ticks skipped on a busy machine)"
+    # A busy machine may skip a tick or two, or land the tick at the stop time before the stop.
+    ((taken >= $2 - 2 && taken <= $2 + 1)) || die "$1: $taken readings taken, expected $2 (2 fewer to 1 more on a busy machine)"
 }
 
 # --- 1. mqtt://: discovery, every reading, clean stop ---------------------------------------
