@@ -99,7 +99,7 @@ let package = Package(
             swiftSettings: station),
         .target(
             name: "LakeSync",
-            dependencies: ["Lake", "ObjectStore", "Config", "DurableFiles", "CivilTime",
+            dependencies: ["Lake", "Compaction", "ObjectStore", "Config", "DurableFiles", "CivilTime",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: station),
         // Daily compaction: one day file per station-day, over the object-store protocol.
@@ -205,7 +205,7 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "LakeSyncTests",
-            dependencies: ["TestSupport", "LakeSync", "Config", "Lake", "Parquet", "ObjectStore", "CivilTime", "DurableFiles",
+            dependencies: ["TestSupport", "LakeSync", "Compaction", "Config", "Lake", "Parquet", "ObjectStore", "CivilTime", "DurableFiles",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["TestSupport", "Systemd", "Config", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),

@@ -122,6 +122,14 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
     public var minFreeMB: Int
     /// `OPENSENSOR_RETENTION_DELETE_UNSYNCED`: only ever true with sync off (load refuses it otherwise).
     public var retentionDeleteUnsynced: Bool
+    /// `OPENSENSOR_COMPACT_ENABLED`: `start` writes the day file of each closed day.
+    public var compactEnabled: Bool
+    /// `OPENSENSOR_DAILY_DIR`, or `<output>-daily`: the lake of day files.
+    public var dailyDirectory: String
+    /// The health lake's day files: `<health>-daily`.
+    public var healthDailyDirectory: String { healthDirectory + "-daily" }
+    /// `OPENSENSOR_DAILY_STORAGE_PREFIX`, if set.
+    public var dailyStoragePrefixSetting: String?
     public var sync: SyncSettings
     /// Health data's sync settings after inheritance from `sync`.
     public var healthSync: SyncSettings
@@ -236,6 +244,17 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
         return overflow ? .max : bytes
     }
 
+    /// The key prefix the day files of the sensor (or health) lake are uploaded under: the
+    /// lake's own prefix with `-daily`, beside it in the same bucket, so globs over the raw
+    /// prefix never count a reading twice.
+    public func dailyStoragePrefix(health: Bool) -> String {
+        if !health, let setting = dailyStoragePrefixSetting { return setting }
+        var p = Substring((health ? healthSync : sync).storage.prefix ?? "")
+        while p.hasPrefix("/") { p = p.dropFirst() }
+        while p.hasSuffix("/") { p = p.dropLast() }
+        return p.isEmpty ? (health ? "health-daily" : "daily") : p + "-daily"
+    }
+
     /// Retention's policy for a lake whose sync is on or off.
     public func retentionPolicy(syncEnabled: Bool) -> RetentionPolicy {
         RetentionPolicy(
@@ -339,6 +358,9 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
         if case .integer(let days)? = resolved["OPENSENSOR_RETENTION_DAYS"] { self.retentionDays = days } else { self.retentionDays = nil }
         self.minFreeMB = int("OPENSENSOR_MIN_FREE_MB", 256)
         self.retentionDeleteUnsynced = bool("OPENSENSOR_RETENTION_DELETE_UNSYNCED", false)
+        self.compactEnabled = bool("OPENSENSOR_COMPACT_ENABLED", true)
+        self.dailyDirectory = text("OPENSENSOR_DAILY_DIR") ?? output + "-daily"
+        self.dailyStoragePrefixSetting = text("OPENSENSOR_DAILY_STORAGE_PREFIX")
         self.sync = SyncSettings(
             enabled: mainEnabled, intervalMinutes: int(m + "SYNC_INTERVAL_MINUTES", 15), storage: storage(m))
         self.healthSync = SyncSettings(

@@ -17,8 +17,9 @@ public struct ShutdownPlan: Sendable, Equatable {
         /// The outlets that take readings elsewhere stop; their last messages get at most `limit`
         /// (a broker or API that hangs must not hold the steps after it).
         case stopOutlets(limit: Duration)
-        /// The hourly retention passes stop (a pass under way finishes: it is short and local).
-        case stopRetention
+        /// The hourly retention and compaction passes stop (a pass under way finishes: it is short
+        /// and local).
+        case stopHourlyPasses
         /// Scheduled syncs stop and one last sync takes up what the collector just wrote; both
         /// together get at most `limit` (systemd stops a service after 90 s by default).
         case stopAutoSync(limit: Duration)
@@ -34,11 +35,11 @@ public struct ShutdownPlan: Sendable, Equatable {
     public static let defaultOutletsLimit: Duration = .seconds(10)
 
     /// The plan for a run with (or without) outlets, hourly retention, auto-sync and object stores.
-    public init(outlets: Bool = false, hourlyRetention: Bool, autoSync: Bool, stores: Bool,
+    public init(outlets: Bool = false, hourlyPasses: Bool, autoSync: Bool, stores: Bool,
                 finalSyncLimit: Duration = defaultFinalSyncLimit, outletsLimit: Duration = defaultOutletsLimit) {
         var steps: [Step] = [.stopCollector]
         if outlets { steps.append(.stopOutlets(limit: outletsLimit)) }
-        if hourlyRetention { steps.append(.stopRetention) }
+        if hourlyPasses { steps.append(.stopHourlyPasses) }
         if autoSync { steps.append(.stopAutoSync(limit: finalSyncLimit)) }
         if stores { steps.append(.shutDownStores) }
         self.steps = steps

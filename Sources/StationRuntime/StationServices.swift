@@ -76,9 +76,9 @@ struct OutletsService: Service {
     }
 }
 
-/// Retention passes for the lakes no sync of this process keeps up to date: one at start, then
-/// hourly (half a minute past the hour, clear of the batch writes at the hour).
-struct RetentionService: Service {
+/// Retention and compaction passes for the lakes no sync of this process keeps up to date: one
+/// at start, then hourly (half a minute past the hour, clear of the batch writes at the hour).
+struct HourlyPassesService: Service {
     let passes: [@Sendable () async -> Void]
     let clock: any WallClock
 

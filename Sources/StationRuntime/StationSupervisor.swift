@@ -41,7 +41,7 @@ public final class StationSupervisor: Sendable {
     /// - Parameters:
     ///   - outlets: run beside the collector (Sources/Collector/CollectorMonitor.swift) and
     ///     stopped right after it, so its last reading still goes out.
-    ///   - hourlyRetention: passes for the lakes auto-sync does not run retention for; run at
+    ///   - hourlyPasses: retention and compaction for the lakes auto-sync does not run them for; run at
     ///     start and hourly on `clock`.
     ///   - storeShutdowns: closes each object store, after the last sync.
     ///   - stopSignals: the signals that stop the station gracefully (none in tests, which call
@@ -52,7 +52,7 @@ public final class StationSupervisor: Sendable {
         collector: CollectorPart,
         outlets: [any ReadingOutlet] = [],
         autoSync: (any SyncSchedule)?,
-        hourlyRetention: [@Sendable () async -> Void],
+        hourlyPasses: [@Sendable () async -> Void],
         storeShutdowns: [@Sendable () async -> Void],
         clock: any WallClock,
         logger: Logger,
@@ -62,7 +62,7 @@ public final class StationSupervisor: Sendable {
         timer: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         let plan = ShutdownPlan(
-            outlets: !outlets.isEmpty, hourlyRetention: !hourlyRetention.isEmpty, autoSync: autoSync != nil, stores: !storeShutdowns.isEmpty,
+            outlets: !outlets.isEmpty, hourlyPasses: !hourlyPasses.isEmpty, autoSync: autoSync != nil, stores: !storeShutdowns.isEmpty,
             finalSyncLimit: finalSyncLimit, outletsLimit: outletsLimit)
         // A ServiceGroup starts its services in order and stops them in reverse, one after the
         // other, each finished before the next is told: so the plan, reversed.
@@ -74,8 +74,8 @@ public final class StationSupervisor: Sendable {
                     collector: collector.collector, stopAt: collector.stopAt, afterStop: collector.afterStop, logger: logger)
             case .stopOutlets(let limit):
                 service = OutletsService(outlets: outlets, limit: limit, timer: timer, logger: logger)
-            case .stopRetention:
-                service = RetentionService(passes: hourlyRetention, clock: clock)
+            case .stopHourlyPasses:
+                service = HourlyPassesService(passes: hourlyPasses, clock: clock)
             case .stopAutoSync(let limit):
                 // The plan has this step only when there is an auto-sync.
                 service = AutoSyncService(schedule: autoSync!, limit: limit, timer: timer, logger: logger)

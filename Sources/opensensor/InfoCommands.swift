@@ -99,7 +99,7 @@ struct InfoCommand: AsyncParsableCommand {
         }
         let first = data.compactMap(\.firstMillis).min(), last = data.compactMap(\.lastMillis).max()
         // Days compacted into the sibling lake of day files (`opensensor compact`).
-        let dailyRoot = LakeLayout.dailyRoot(of: s.config.outputDirectory)
+        let dailyRoot = s.config.dailyDirectory
         let dayFiles = LakeLayout.dayFiles(in: dailyRoot, kind: "data")
         let compacted = Set(dayFiles.map { "\($0.station) \(LakeLayout.pad($0.date.year, 4))-\(LakeLayout.pad($0.date.month, 2))-\(LakeLayout.pad($0.date.day, 2))" })
         if json {

@@ -93,6 +93,7 @@ struct QueryCommand: AsyncParsableCommand {
         let q = try query()
         let root: String
         var remote: RemoteLake?
+        var configuredDaily: String?  // OPENSENSOR_DAILY_DIR, for the configured lake
         if let data, RemoteLake.isRemote(data) {
             let (config, warnings) = try configOptions.load()
             for w in warnings { StderrText.write("warning: \(w)\n") }
@@ -104,11 +105,14 @@ struct QueryCommand: AsyncParsableCommand {
             let (config, warnings) = try configOptions.load()
             for w in warnings { StderrText.write("warning: \(w)\n") }
             root = health ? config.healthDirectory : config.outputDirectory
+            configuredDaily = health ? config.healthDailyDirectory : config.dailyDirectory
         }
         // Progress only where someone watches; redrawn at most every 1 % of the files.
         let terminal = isatty(STDERR_FILENO) == 1
         let result: QueryResult
-        let engine = remote.map { QueryEngine(source: $0.source) } ?? QueryEngine(root: root)
+        var configured = remote.map { QueryEngine(source: $0.source) } ?? QueryEngine(root: root)
+        if let configuredDaily { configured.dailyRoot = configuredDaily }
+        let engine = configured
         let location = engine.root
         let answer = await BlockingWork.run { () -> Result<QueryResult, QueryError> in
             var shown = -1

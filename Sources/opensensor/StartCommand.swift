@@ -12,6 +12,7 @@ import Collector
 import Config
 import DurableFiles
 import LakeSync
+import ObjectStore
 import StationRuntime
 import Systemd
 import StationMetrics
@@ -132,17 +133,20 @@ struct StartCommand: AsyncParsableCommand {
         } catch {
             logger.error("auto-sync is off: \(error); collecting anyway")
         }
-        // Retention, also beside the collector: after each sync of a lake this process syncs
-        // (its ledger just brought up to date), hourly for the others.
+        // Compaction and retention, also beside the collector: after each sync of a lake this
+        // process syncs (its ledger just brought up to date), hourly for the others.
         let retention = Self.retention(config, targets: syncTargets, clock: clock, logger: logger)
+        let compaction = Self.compaction(config, targets: syncTargets, clock: clock, logger: logger, metrics: metrics)
         if !syncTargets.isEmpty {
             var jobs: [AutoSync.Job] = []
             for t in syncTargets {
                 let pass = retention.afterSync[t.label]
+                let compact = compaction.afterSync[t.label]
                 let label = t.label
                 let hook: @Sendable (SyncReport) async -> Void = { report in
                     metrics?.syncFinished(label: label, uploaded: report.uploaded.count,
                                           succeeded: report.failures.isEmpty && report.stoppedBy == nil, atMillis: clock.nowMillis())
+                    await compact?.run()
                     await pass?.run()
                 }
                 jobs.append(AutoSync.Job(label: t.label, engine: t.engine, intervalMinutes: t.intervalMinutes, afterSync: hook))
@@ -154,14 +158,15 @@ struct StartCommand: AsyncParsableCommand {
         }
         // The order of shutdown (collector and its open batch first, the stores last) is the
         // supervisor's: Sources/StationRuntime/ShutdownPlan.swift.
-        let hourly: [@Sendable () async -> Void] = retention.hourly.map { pass in { await pass.run() } }
+        let hourly: [@Sendable () async -> Void] = compaction.hourly.map { pass in { @Sendable in _ = await pass.run() } }
+            + retention.hourly.map { pass in { await pass.run() } }
         let stores: [@Sendable () async -> Void] = syncTargets.map { t in
             let store = t.store
             return { try? await store.shutdown() }
         }
         let supervisor = StationSupervisor(
             collector: .init(collector: collector, stopAt: stopAt, afterStop: { await board.shutdown() }),
-            outlets: outlets, autoSync: autoSync, hourlyRetention: hourly, storeShutdowns: stores, clock: clock, logger: logger)
+            outlets: outlets, autoSync: autoSync, hourlyPasses: hourly, storeShutdowns: stores, clock: clock, logger: logger)
         try await supervisor.run()
         let (readings, files) = await (collector.readingsCollected, collector.filesWritten.count)
         logger.info("stopped", metadata: ["readings": "\(readings)", "files": "\(files)"])
@@ -192,6 +197,40 @@ struct StartCommand: AsyncParsableCommand {
                 "data": "\(lake.label)", "keep_days": "\(policy.retentionDays.map(String.init) ?? "forever")",
                 "min_free_mb": "\(config.minFreeMB)", "deletes": "\(policy.mayDeleteUnsynced ? "old files, synced or not" : "synced files only")",
             ])
+        }
+        return (afterSync, hourly)
+    }
+
+    /// The daily compaction of each lake (OPENSENSOR_COMPACT_ENABLED): keyed by label for the
+    /// lakes auto-sync runs (a day waits for its batch files' upload, and its day file is
+    /// uploaded under the daily prefix), hourly for the rest.
+    static func compaction(_ config: StationConfig, targets: [SyncTarget], clock: any WallClock, logger: Logger,
+                           metrics: StationMetrics?) -> (afterSync: [String: DailyCompaction], hourly: [DailyCompaction]) {
+        guard config.compactEnabled else { return ([:], []) }
+        var lakes = [(label: "data", kind: LakeKind.data, root: config.outputDirectory, daily: config.dailyDirectory)]
+        if config.healthEnabled {
+            lakes.append(("health", .health, config.healthDirectory, config.healthDailyDirectory))
+        }
+        var afterSync: [String: DailyCompaction] = [:]
+        var hourly: [DailyCompaction] = []
+        for lake in lakes {
+            let target = targets.first { $0.label == lake.label }
+            let prefix = config.dailyStoragePrefix(health: lake.kind == .health)
+            let pass = DailyCompaction(
+                label: lake.label, root: lake.root, dailyRoot: lake.daily, kind: lake.kind,
+                ledgerPath: target?.engine.ledgerPath, upload: target.map { PrefixedObjectStore($0.store, prefix: prefix) },
+                now: { clock.nowMillis() }, logger: logger,
+                finished: { report in
+                    for _ in report.compacted { metrics?.compactionFinished(succeeded: true) }
+                    for _ in report.failed { metrics?.compactionFinished(succeeded: false) }
+                })
+            if let target {
+                afterSync[lake.label] = pass
+                logger.info("compaction on", metadata: ["data": "\(lake.label)", "daily": "\(lake.daily)", "to": "\(prefix)/ beside \(target.destination)"])
+            } else {
+                hourly.append(pass)
+                logger.info("compaction on", metadata: ["data": "\(lake.label)", "daily": "\(lake.daily)"])
+            }
         }
         return (afterSync, hourly)
     }

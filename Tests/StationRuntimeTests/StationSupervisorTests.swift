@@ -181,7 +181,7 @@ final class RecordingOutlet: ReadingOutlet {
                              afterStop: { events.record("board shut down") }),
             outlets: [outlet],
             autoSync: sync,
-            hourlyRetention: [{ events.record("retention pass") }],
+            hourlyPasses: [{ events.record("retention pass") }],
             storeShutdowns: [{ events.record("stores shut down") }],
             clock: retentionClock, logger: logger, finalSyncLimit: limit, outletsLimit: outletsLimit, stopSignals: [])
         return Station(supervisor: supervisor, collector: collector, collectorClock: clock)
@@ -193,10 +193,10 @@ final class RecordingOutlet: ReadingOutlet {
     }
 
     @Test func thePlanStopsTheCollectorFirstAndTheStoresLast() {
-        #expect(ShutdownPlan(outlets: true, hourlyRetention: true, autoSync: true, stores: true, finalSyncLimit: .seconds(30)).steps
-            == [.stopCollector, .stopOutlets(limit: .seconds(10)), .stopRetention, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
-        #expect(ShutdownPlan(hourlyRetention: false, autoSync: false, stores: false).steps == [.stopCollector])
-        #expect(ShutdownPlan(hourlyRetention: false, autoSync: true, stores: true).steps
+        #expect(ShutdownPlan(outlets: true, hourlyPasses: true, autoSync: true, stores: true, finalSyncLimit: .seconds(30)).steps
+            == [.stopCollector, .stopOutlets(limit: .seconds(10)), .stopHourlyPasses, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
+        #expect(ShutdownPlan(hourlyPasses: false, autoSync: false, stores: false).steps == [.stopCollector])
+        #expect(ShutdownPlan(hourlyPasses: false, autoSync: true, stores: true).steps
             == [.stopCollector, .stopAutoSync(limit: .seconds(30)), .shutDownStores])
     }
 
@@ -314,7 +314,7 @@ final class RecordingOutlet: ReadingOutlet {
         let dir = try tempDir()
         let events = Events()
         let s = try station(dir, events: events, ticks: 1, sync: nil)
-        #expect(s.supervisor.plan.steps == [.stopCollector, .stopOutlets(limit: .seconds(10)), .stopRetention, .shutDownStores])
+        #expect(s.supervisor.plan.steps == [.stopCollector, .stopOutlets(limit: .seconds(10)), .stopHourlyPasses, .shutDownStores])
         async let run: Void = s.supervisor.run()
         try await eventually("a reading") { s.collectorClock.waiting }
         await s.supervisor.requestStop()

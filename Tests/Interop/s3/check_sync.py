@@ -13,7 +13,7 @@ interval would); a sync with nothing new makes no request; a different remote ob
 reported and never overwritten (exit 1); `--verify` re-uploads what the bucket lost; wrong
 credentials and an unreachable endpoint exit non-zero with a message naming the problem;
 `start --simulate` with sync enabled uploads its batches (at start, on boundaries and at
-shutdown). Prints the bucket prefix of the synced lake for the DuckDB check that follows.
+shutdown), and across a midnight writes and uploads the closed day's day file. Prints the bucket prefix of the synced lake for the DuckDB check that follows.
 """
 import json
 import os
@@ -234,6 +234,37 @@ auto_local = local_files(f"{WORK}/auto")
 auto_remote = remote_objects(auto_prefix)
 check(len(auto_local) >= 8, f"start wrote {len(auto_local)} files")
 check(set(auto_remote) == set(auto_local), f"auto-sync: bucket {sorted(auto_remote)} vs local {sorted(auto_local)}")
+
+# Daily compaction inside start, across a midnight: once the closed day's batch files are
+# uploaded, its day file is written beside the raw lake and uploaded beside the raw prefix; the
+# raw lake and its keys are unchanged, and the new day gets no day file.
+import io
+import pyarrow.parquet as pq
+mid_prefix = f"midnight-{NAME}"
+mid = env_file(f"{WORK}/midnight.env", PEER, mid_prefix,
+               extra=f"OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_SYNC_INTERVAL_MINUTES=15\nOPENSENSOR_HEALTH_ENABLED=false\n"
+                     f"OPENSENSOR_OUTPUT_DIR={WORK}/midnight\n")
+# At 120x a 15-minute interval is 7.5 s, past the 2 s a batch file settles before its upload:
+# the sync at 00:15 takes the midnight batch, and the compaction after it the day.
+code, out, err = run("start", "--simulate", "--env-file", mid, "--output", f"{WORK}/midnight", "--speed", "120",
+                     "--start", "2025-07-01T23:40:00Z", "--stop-after", "40m", timeout=300)
+check(code == 0, f"start across midnight: exit {code}: {err[-2000:]}")
+day_rel = f"station={STATION}/year=2025/month=07/day=01/data_20250701.parquet"
+daily_local = local_files(f"{WORK}/midnight-daily")
+check(set(daily_local) == {day_rel}, f"day files on disk: {sorted(daily_local)}, expected only {day_rel}")
+daily_remote = remote_objects(mid_prefix + "-daily")
+check(set(daily_remote) == {day_rel}, f"day files in the bucket: {sorted(daily_remote)}, expected only {day_rel}")
+if day_rel in daily_local and day_rel in daily_remote:
+    body = s3().get_object(Bucket=BUCKET, Key=f"{mid_prefix}-daily/{day_rel}")["Body"].read()
+    check(body == daily_local[day_rel], "the uploaded day file differs from the one on disk")
+    raw = [pq.read_table(f"{WORK}/midnight/{k}") for k in local_files(f"{WORK}/midnight") if "/day=01/" in k]
+    table = pq.read_table(io.BytesIO(body))
+    times = table.column("timestamp").to_pylist()
+    check(table.num_rows == sum(t.num_rows for t in raw) and times == sorted(times),
+          f"the day file holds {table.num_rows} rows, the day's batch files {sum(t.num_rows for t in raw)}")
+mid_local = local_files(f"{WORK}/midnight")
+check(set(remote_objects(mid_prefix)) == set(mid_local), "the raw prefix is not the raw lake after compaction")
+check("day files written" in out + err, "no log line for the day file")
 
 # The copy that never finished is dropped, so the local lake reads as the synced one does.
 os.remove(f"{WORK}/lake/{day2}/data_2330-7.parquet")

@@ -1,0 +1,210 @@
+// The station's own daily compaction, run by `start`: once a UTC day is over — and, when the lake
+// is synced, each of its batch files is proven stored by the sync ledger — the day's batch files
+// become its day file in the daily lake (Sources/Compaction/DayCompactor.swift), and with sync on
+// the day file is uploaded under the daily prefix. The raw lake and its sync are not touched: the
+// day file is derived data, the batch files stay the record.
+//
+// A pass runs after each sync of the lake (the ledger just brought up to date), or hourly when
+// the lake is not synced. The first pass of a process looks at every day of the lake, later ones
+// at the last week: a batch file arriving later than that is compacted by `opensensor compact`.
+//
+// The upload keeps no state of its own: a day file is put when the bucket has none, one of
+// another size, or one older than the local file (a day compacted again after a late batch).
+// A failed put is simply tried again by the next pass.
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import CivilTime
+public import Compaction
+import DurableFiles
+public import Lake
+public import Logging
+public import ObjectStore
+
+public actor DailyCompaction {
+    /// `data` or `health`, for logs.
+    public nonisolated let label: String
+    /// The raw lake and the lake of day files.
+    public nonisolated let root: String
+    public nonisolated let dailyRoot: String
+    let kind: LakeKind
+    /// The raw lake's sync ledger (`SyncEngine.ledgerPath`); nil: the lake is not synced, and a
+    /// day is ready once it is over.
+    let ledgerPath: String?
+    /// Where day files go: the bucket under the daily prefix; nil with sync off.
+    let upload: (any ObjectStore)?
+    let graceMillis: Int64
+    let now: @Sendable () -> Int64
+    let logger: Logger
+    let finished: @Sendable (CompactionReport) -> Void
+    /// Days before today that passes after the first look at.
+    static let recentDays = 7
+    private var firstPassDone = false
+    /// The last pass's stop reason, so a lasting one is logged once.
+    private var lastTrouble: String?
+
+    /// `graceMillis` past midnight a day counts as over (its last batch is written at midnight).
+    /// `finished` hears every pass's report (the metrics count it).
+    public init(label: String, root: String, dailyRoot: String, kind: LakeKind, ledgerPath: String?,
+                upload: (any ObjectStore)?, graceMillis: Int64 = 5 * 60_000, now: @escaping @Sendable () -> Int64,
+                logger: Logger, finished: @escaping @Sendable (CompactionReport) -> Void = { _ in }) {
+        self.label = label
+        self.root = root
+        self.dailyRoot = dailyRoot
+        self.kind = kind
+        self.ledgerPath = ledgerPath
+        self.upload = upload
+        self.graceMillis = graceMillis
+        self.now = now
+        self.logger = logger
+        self.finished = finished
+    }
+
+    /// What a pass did, for tests and logs.
+    public struct Pass: Sendable {
+        public var report = CompactionReport()
+        /// Day files put into the bucket.
+        public var uploaded: [String] = []
+        /// Why the pass stopped early, if it did.
+        public var stoppedBy: String?
+    }
+
+    /// One pass, logged.
+    @discardableResult
+    public func run() async -> Pass {
+        var pass = Pass()
+        defer { log(pass) }
+        let today = Int(now().floorDiv(86_400_000))
+        let firstDay = firstPassDone ? today - Self.recentDays : nil
+        let source: LocalDirectoryObjectStore, target: LocalDirectoryObjectStore
+        do {
+            source = try LocalDirectoryObjectStore(root: root)
+            try FileIO.makeFolders(dailyRoot)
+            target = try LocalDirectoryObjectStore(root: dailyRoot)
+        } catch {
+            pass.stoppedBy = "cannot open the lakes: \(error)"
+            return pass
+        }
+        let days: [CompactionDay]
+        do {
+            days = try await DayCompactor(source: source, target: target, kind: kind) { _ in false }
+                .days(firstDay: firstDay, lastDay: today - 1)
+        } catch {
+            pass.stoppedBy = "cannot list \(root): \(error)"
+            return pass
+        }
+        guard !days.isEmpty else {
+            firstPassDone = true
+            return pass
+        }
+        let stored: Set<String>
+        switch provenStored(days) {
+        case .success(let s): stored = s
+        case .failure(let why):
+            pass.stoppedBy = why.message
+            return pass
+        }
+        let closed = DayCompactor.closed(now: now, graceMillis: graceMillis)
+        let synced = ledgerPath != nil
+        let compactor = DayCompactor(source: source, target: target, kind: kind, workers: 1) { day in
+            await closed(day) && (!synced || stored.contains(Self.key(day)))
+        }
+        pass.report = await compactor.run(days)
+        firstPassDone = true
+        finished(pass.report)
+        if let upload {
+            await uploadDayFiles(of: days, from: target, to: upload, &pass)
+        }
+        return pass
+    }
+
+    // MARK: Readiness
+
+    struct Trouble: Error { var message: String }
+
+    static func key(_ day: CompactionDay) -> String { "\(day.station) \(day.date)" }
+
+    /// The days each of whose batch files the ledger records as stored, with the size it has
+    /// now. Without a ledger, none (then readiness does not ask).
+    func provenStored(_ days: [CompactionDay]) -> Result<Set<String>, Trouble> {
+        guard let ledgerPath else { return .success([]) }
+        // Read under the ledger's lock, as retention reads it: no sync changes it meanwhile.
+        let ledger: SyncLedger
+        do {
+            ledger = try SyncLedger(existingAt: ledgerPath)
+            guard try ledger.tryLock() else { return .failure(Trouble(message: "a sync holds the ledger")) }
+        } catch {
+            return .failure(Trouble(message: "the sync ledger cannot be read, so no day counts as uploaded: \(error)"))
+        }
+        defer { ledger.release() }
+        do { try ledger.catchUp() } catch {
+            return .failure(Trouble(message: "the sync ledger cannot be read, so no day counts as uploaded: \(error)"))
+        }
+        var out: Set<String> = []
+        for day in days {
+            let all = day.sources.allSatisfy { meta in
+                let path = meta.path.rawValue
+                guard let entry = LakeLayout.parse(path), let key = LedgerFileKey(entry),
+                      let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")),
+                      let stamp = ledger.provenStored(day: String(path[..<slash]), key)
+                else { return false }
+                return stamp.size == Int64(meta.size)
+            }
+            if all { out.insert(Self.key(day)) }
+        }
+        return .success(out)
+    }
+
+    // MARK: Upload
+
+    /// Puts each day file of `days` the bucket lacks or holds an older or different copy of.
+    func uploadDayFiles(of days: [CompactionDay], from target: LocalDirectoryObjectStore, to bucket: any ObjectStore,
+                        _ pass: inout Pass) async {
+        for day in days {
+            let name = LakeLayout.dayFileName(kind: kind.rawValue, date: day.date)
+            guard let first = day.sources.first?.path.rawValue, let slash = first.lastIndex(of: "/"),
+                  let path = try? ObjectPath(first[..<slash] + "/" + name),
+                  let local = try? await target.head(path)
+            else { continue }
+            do {
+                if let remote = try await existing(path, in: bucket), remote.size == local.size,
+                   let stored = remote.lastModified, let made = local.lastModified, stored >= made {
+                    continue
+                }
+                let bytes = try await target.get(path).bytes
+                try await bucket.put(path, bytes: bytes, mode: .overwrite)
+                pass.uploaded.append(path.rawValue)
+            } catch {
+                // The next pass tries again; the day file stays on disk meanwhile.
+                pass.stoppedBy = "uploading \(path) to \(bucket): \(error)"
+                return
+            }
+        }
+    }
+
+    private func existing(_ path: ObjectPath, in bucket: any ObjectStore) async throws -> ObjectMeta? {
+        do { return try await bucket.head(path) } catch let e as ObjectStoreError where e.kind == .notFound { return nil }
+    }
+
+    // MARK: Logging
+
+    private func log(_ pass: Pass) {
+        let r = pass.report
+        if !r.compacted.isEmpty || !pass.uploaded.isEmpty {
+            logger.info("day files written", metadata: [
+                "data": "\(label)", "daily": "\(dailyRoot)", "days": "\(r.compacted.count)", "rows": "\(r.rowsWritten)",
+                "uploaded": "\(pass.uploaded.count)"])
+        }
+        for f in r.failed {
+            logger.error("a day could not be compacted; its batch files stay the record", metadata: [
+                "data": "\(label)", "day": "\(f.day)", "reason": "\(f.reason)"])
+        }
+        if let why = pass.stoppedBy, why != lastTrouble {
+            logger.warning("compaction: \(why); the next pass tries again", metadata: ["data": "\(label)"])
+        }
+        lastTrouble = pass.stoppedBy
+    }
+}

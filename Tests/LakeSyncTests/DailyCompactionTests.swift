@@ -1,0 +1,134 @@
+// `start`'s daily compaction on real lakes: a day is compacted once it is over and, with sync on,
+// once the ledger proves each of its batch files stored; the day file goes to the bucket under the
+// daily prefix once, and again only when it changes.
+
+import Foundation
+import CivilTime
+import Compaction
+import Lake
+import ObjectStore
+import Parquet
+import TestSupport
+import Testing
+@testable import LakeSync
+
+@Suite struct DailyCompactionTests {
+    static let station = "0190f5a0-0000-7000-8000-000000000002"
+    static let today = CivilDate(year: 2025, month: 6, day: 10)!
+    static let yesterday = CivilDate(year: 2025, month: 6, day: 9)!
+    static let before = CivilDate(year: 2025, month: 6, day: 8)!
+    /// Ten minutes into today: yesterday is over, with the 5-minute grace.
+    static let now = Int64(today.daysSince1970) * 86_400_000 + 600_000
+
+    /// A batch of 12 readings closing at `boundaryMinute` of `date`.
+    @discardableResult
+    func batch(_ root: String, _ date: CivilDate, boundaryMinute: Int) throws -> String {
+        let end = Int64(date.daysSince1970) * 86_400_000 + Int64(boundaryMinute) * 60_000
+        var columns: [ColumnValues] = [.int64((0..<12).map { end - 60_000 + Int64($0) * 5000 })]
+        for c in 1..<LakeSchemas.sensor.columns.count { columns.append(.float((0..<12).map { Float(c * 100 + $0) })) }
+        var writer = ParquetWriter(schema: LakeSchemas.sensor)
+        try writer.write(columns)
+        let folder = LakeLayout.dayFolder(station: Self.station, date: date)
+        try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        let name = folder + "/data_\(LakeLayout.pad(boundaryMinute / 60, 2))\(LakeLayout.pad(boundaryMinute % 60, 2)).parquet"
+        try ParquetFile.write(writer.finish(), to: root + "/" + name, durable: false)
+        return name
+    }
+
+    func dayFile(_ date: CivilDate) -> String { LakeLayout.dayFilePath(station: Self.station, kind: "data", date: date) }
+
+    func compaction(_ root: String, ledger: String? = nil, upload: (any ObjectStore)? = nil, now: Int64 = now) -> DailyCompaction {
+        DailyCompaction(label: "data", root: root, dailyRoot: root + "-daily", kind: .data, ledgerPath: ledger, upload: upload,
+                        now: { now }, logger: quiet)
+    }
+
+    @Test func withSyncOffADayIsCompactedOnceItIsOver() async throws {
+        let root = try makeTemporaryFolder("daily-off")
+        defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "-daily") }
+        try batch(root, Self.yesterday, boundaryMinute: 600)
+        try batch(root, Self.yesterday, boundaryMinute: 615)
+        try batch(root, Self.today, boundaryMinute: 5)
+
+        let early = await compaction(root, now: Self.now - 420_000).run()  // 00:03: within the grace
+        #expect(early.report.compacted.isEmpty && early.report.notClosed == 1)
+
+        let pass = compaction(root)
+        let first = await pass.run()
+        #expect(first.report.compacted == [dayFile(Self.yesterday)])
+        #expect(first.report.rowsWritten == 24 && first.stoppedBy == nil)
+        #expect(FileManager.default.fileExists(atPath: root + "-daily/" + dayFile(Self.yesterday)))
+        #expect(!FileManager.default.fileExists(atPath: root + "-daily/" + dayFile(Self.today)))
+        let second = await pass.run()
+        #expect(second.report.compacted.isEmpty && second.report.upToDate == 1)
+    }
+
+    @Test func withSyncOnADayWaitsForItsUploadAndItsDayFileIsUploadedOnce() async throws {
+        let root = try makeTemporaryFolder("daily-on")
+        defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "-daily") }
+        try batch(root, Self.yesterday, boundaryMinute: 600)
+        try batch(root, Self.yesterday, boundaryMinute: 615)
+        let bucket = InMemoryObjectStore()
+        let engine = try SyncEngine(
+            root: root, store: bucket, keyPrefix: "lake", destination: "memory", logger: quiet,
+            now: { Int64(Date().timeIntervalSince1970 * 1000) + 60_000 })
+        #expect(await engine.sync().uploaded.count == 2)
+        let late = try batch(root, Self.before, boundaryMinute: 900)  // written after the sync: not uploaded yet
+
+        let pass = compaction(root, ledger: engine.ledgerPath, upload: PrefixedObjectStore(bucket, prefix: "lake-daily"))
+        let first = await pass.run()
+        #expect(first.report.compacted == [dayFile(Self.yesterday)])
+        #expect(first.report.notClosed == 1)
+        #expect(first.uploaded == [dayFile(Self.yesterday)])
+        let local = try Data(contentsOf: URL(fileURLWithPath: root + "-daily/" + dayFile(Self.yesterday)))
+        #expect(try await bucket.get(ObjectPath("lake-daily/" + dayFile(Self.yesterday))).bytes == Array(local))
+
+        let second = await pass.run()
+        #expect(second.report.compacted.isEmpty && second.uploaded.isEmpty)
+
+        #expect(await engine.sync().uploaded == [late])
+        let third = await pass.run()
+        #expect(third.report.compacted == [dayFile(Self.before)])
+        #expect(third.uploaded == [dayFile(Self.before)])
+        // The raw lake's keys are the sync's alone: the day files sit beside them.
+        let raw = try await bucket.list(prefix: "lake/", continuation: nil, maxKeys: 100).objects.map(\.path.rawValue)
+        #expect(raw.count == 3 && raw.allSatisfy { !$0.contains("data_2025") })
+    }
+
+    @Test func aFailedUploadIsTriedAgainByTheNextPass() async throws {
+        let root = try makeTemporaryFolder("daily-fail")
+        defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "-daily") }
+        try batch(root, Self.yesterday, boundaryMinute: 600)
+        let bucket = InMemoryObjectStore()
+        let engine = try SyncEngine(
+            root: root, store: bucket, keyPrefix: "", destination: "memory", logger: quiet,
+            now: { Int64(Date().timeIntervalSince1970 * 1000) + 60_000 })
+        _ = await engine.sync()
+        let flaky = FlakyStore(base: bucket)
+        let pass = compaction(root, ledger: engine.ledgerPath, upload: PrefixedObjectStore(flaky, prefix: "daily"))
+        let first = await pass.run()
+        #expect(first.report.compacted.count == 1 && first.uploaded.isEmpty)
+        #expect(first.stoppedBy?.contains("daily/" + dayFile(Self.yesterday)) == true)
+        let second = await pass.run()
+        #expect(second.report.compacted.isEmpty && second.uploaded == [dayFile(Self.yesterday)])
+    }
+}
+
+/// A store whose first put fails as a dropped connection does.
+final class FlakyStore: ObjectStore, @unchecked Sendable {
+    let base: InMemoryObjectStore
+    private let lock = NSLock()
+    private var failed = false
+    init(base: InMemoryObjectStore) { self.base = base }
+    var description: String { "flaky store" }
+    func put(_ path: ObjectPath, bytes: [UInt8], mode: PutMode) async throws -> PutResult {
+        let fail = lock.withLock { defer { failed = true }; return !failed }
+        if fail { throw ObjectStoreError(.transient, "connection reset", path: path.rawValue, operation: "PUT") }
+        return try await base.put(path, bytes: bytes, mode: mode)
+    }
+    func head(_ path: ObjectPath) async throws -> ObjectMeta { try await base.head(path) }
+    func get(_ path: ObjectPath, range: ByteRange?) async throws -> GetResult { try await base.get(path, range: range) }
+    func list(prefix: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage {
+        try await base.list(prefix: prefix, continuation: continuation, maxKeys: maxKeys)
+    }
+    func delete(_ path: ObjectPath) async throws { try await base.delete(path) }
+}
