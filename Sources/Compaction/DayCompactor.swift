@@ -106,7 +106,12 @@ public struct DayCompactor: Sendable {
     /// A readiness rule for days that are over: a day is closed once `closedAfterMillis` has
     /// passed since its end (the batch closing at midnight is written at midnight).
     public static func closed(now: @escaping @Sendable () -> Int64, graceMillis: Int64 = 0) -> @Sendable (CompactionDay) async -> Bool {
-        { day in now() >= Int64(day.date.daysSince1970 + 1) * 86_400_000 + graceMillis }
+        { day in isClosed(day.date, nowMillis: now(), graceMillis: graceMillis) }
+    }
+
+    /// Whether `date` is over by `nowMillis`, `graceMillis` past its midnight.
+    public static func isClosed(_ date: CivilDate, nowMillis: Int64, graceMillis: Int64 = 0) -> Bool {
+        nowMillis >= Int64(date.daysSince1970 + 1) * 86_400_000 + graceMillis
     }
 
     // MARK: Finding days

@@ -23,6 +23,7 @@ import DurableFiles
 public import Lake
 public import Logging
 public import ObjectStore
+import Synchronization
 
 public actor DailyCompaction {
     /// `data` or `health`, for logs.
@@ -40,6 +41,9 @@ public actor DailyCompaction {
     let now: @Sendable () -> Int64
     let logger: Logger
     let finished: @Sendable (CompactionReport) -> Void
+    /// The day folders whose day file is written, verified and (with sync on) uploaded, as of
+    /// the passes so far: retention deletes a day's batch files by age only once it is here.
+    public nonisolated let dayFilesStored = DayFolderSet()
     /// Days before today that passes after the first look at.
     static let recentDays = 7
     private var firstPassDone = false
@@ -107,18 +111,38 @@ public actor DailyCompaction {
             pass.stoppedBy = why.message
             return pass
         }
-        let closed = DayCompactor.closed(now: now, graceMillis: graceMillis)
-        let synced = ledgerPath != nil
-        let compactor = DayCompactor(source: source, target: target, kind: kind, workers: 1) { day in
-            await closed(day) && (!synced || stored.contains(Self.key(day)))
+        let (nowMillis, grace, synced) = (now(), graceMillis, ledgerPath != nil)
+        let isReady: @Sendable (CompactionDay) -> Bool = { day in
+            DayCompactor.isClosed(day.date, nowMillis: nowMillis, graceMillis: grace) && (!synced || stored.contains(Self.key(day)))
         }
+        let compactor = DayCompactor(source: source, target: target, kind: kind, workers: 1) { isReady($0) }
         pass.report = await compactor.run(days)
         firstPassDone = true
         finished(pass.report)
+
+        // The days whose day file now stands for their batch files, on disk (verified when it
+        // was written) and, with sync on, in the bucket: retention waits for these.
+        let failed = Set(pass.report.failed.map(\.day))
+        var standing: [(day: CompactionDay, path: ObjectPath)] = []
+        for day in days {
+            guard let path = Self.dayFilePath(day, kind: kind) else { continue }
+            if isReady(day), !failed.contains(day.folder), (try? await target.head(path)) != nil {
+                standing.append((day, path))
+            } else {
+                dayFilesStored.remove(day.folder)
+            }
+        }
         if let upload {
-            await uploadDayFiles(of: days, from: target, to: upload, &pass)
+            await uploadDayFiles(standing, from: target, to: upload, &pass)
+        } else {
+            for s in standing { dayFilesStored.insert(s.day.folder) }
         }
         return pass
+    }
+
+    /// `station=…/year=…/month=…/day=…/data_YYYYMMDD.parquet` of `day`.
+    static func dayFilePath(_ day: CompactionDay, kind: LakeKind) -> ObjectPath? {
+        try? ObjectPath(day.folder + "/" + LakeLayout.dayFileName(kind: kind.rawValue, date: day.date))
     }
 
     // MARK: Readiness
@@ -160,23 +184,22 @@ public actor DailyCompaction {
 
     // MARK: Upload
 
-    /// Puts each day file of `days` the bucket lacks or holds an older or different copy of.
-    func uploadDayFiles(of days: [CompactionDay], from target: LocalDirectoryObjectStore, to bucket: any ObjectStore,
-                        _ pass: inout Pass) async {
-        for day in days {
-            let name = LakeLayout.dayFileName(kind: kind.rawValue, date: day.date)
-            guard let first = day.sources.first?.path.rawValue, let slash = first.lastIndex(of: "/"),
-                  let path = try? ObjectPath(first[..<slash] + "/" + name),
-                  let local = try? await target.head(path)
-            else { continue }
+    /// Puts each standing day file the bucket lacks or holds an older or different copy of; each
+    /// one the bucket then holds counts as stored.
+    func uploadDayFiles(_ standing: [(day: CompactionDay, path: ObjectPath)], from target: LocalDirectoryObjectStore,
+                        to bucket: any ObjectStore, _ pass: inout Pass) async {
+        for (day, path) in standing {
             do {
+                let local = try await target.head(path)
                 if let remote = try await existing(path, in: bucket), remote.size == local.size,
                    let stored = remote.lastModified, let made = local.lastModified, stored >= made {
+                    dayFilesStored.insert(day.folder)
                     continue
                 }
                 let bytes = try await target.get(path).bytes
                 try await bucket.put(path, bytes: bytes, mode: .overwrite)
                 pass.uploaded.append(path.rawValue)
+                dayFilesStored.insert(day.folder)
             } catch {
                 // The next pass tries again; the day file stays on disk meanwhile.
                 pass.stoppedBy = "uploading \(path) to \(bucket): \(error)"
@@ -207,4 +230,13 @@ public actor DailyCompaction {
         }
         lastTrouble = pass.stoppedBy
     }
+}
+
+/// A set of day folders (`station=…/year=…/month=…/day=…`) shared between passes.
+public final class DayFolderSet: Sendable {
+    private let folders = Mutex<Set<String>>([])
+    public init() {}
+    public func contains(_ folder: String) -> Bool { folders.withLock { $0.contains(folder) } }
+    func insert(_ folder: String) { _ = folders.withLock { $0.insert(folder) } }
+    func remove(_ folder: String) { _ = folders.withLock { $0.remove(folder) } }
 }

@@ -14,7 +14,10 @@
 // A file may go only if the sync ledger shows it proven stored (uploaded, or found stored byte
 // for byte) with the size and modification time it still has — a file rewritten since, a
 // conflict, or a difference `sync --verify` found is not — or, with sync off, if the user asked
-// for unsynced files to go.
+// for unsynced files to go. With daily compaction on (DailyCompaction.swift), age (a) also waits
+// until the day's day file is written, verified and, with sync on, uploaded: the daily lake is
+// then complete before a day leaves the station. The floor (b) does not wait: a full disk is an
+// emergency, and the batch files it deletes are stored elsewhere all the same.
 //
 // Age is judged by a clock that can be wrong: a Pi has no real-time clock, and a clock that jumps
 // years ahead would make every file "old". So (a) is skipped, with a log line, while the kernel
@@ -47,6 +50,8 @@ public struct RetentionReport: Sendable, CustomStringConvertible {
     public var bytesFreed: Int64 = 0
     /// Files the pass would have deleted (by age, or for the floor) but kept: not synced.
     public var keptUnsynced = 0
+    /// Files old enough to go but kept until their day's day file is stored.
+    public var keptForDayFile = 0
     /// Day, month and year folders removed once empty.
     public var foldersRemoved = 0
     /// Free space at the end of the pass (nil with the floor off, or when it cannot be measured).
@@ -65,6 +70,7 @@ public struct RetentionReport: Sendable, CustomStringConvertible {
     public var description: String {
         var parts = ["\(deleted.count) deleted (\(bytesFreed) bytes)"]
         if keptUnsynced > 0 { parts.append("\(keptUnsynced) kept (not synced)") }
+        if keptForDayFile > 0 { parts.append("\(keptForDayFile) kept (their day file is not stored yet)") }
         if foldersRemoved > 0 { parts.append("\(foldersRemoved) folders removed") }
         if let freeBytes { parts.append("\(freeBytes >> 20) MiB free") }
         if floorBreached { parts.append("below the free-space floor") }
@@ -87,6 +93,8 @@ public actor Retention {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let clockSynced: @Sendable (Int64) -> Bool?
+    /// With daily compaction on: the days whose day file is stored (DailyCompaction).
+    private let dayFilesStored: DayFolderSet?
     /// For logging a lasting condition once, not every pass.
     private var breachLogged = false
     private var lastStop: String?
@@ -98,8 +106,9 @@ public actor Retention {
     public init(
         root: String, ledgerPath: String?, policy: RetentionPolicy, freeSpace: any FreeSpace = StatvfsFreeSpace(),
         logger: Logger, now: @escaping @Sendable () -> Int64,
-        clockSynced: @escaping @Sendable (Int64) -> Bool?
+        clockSynced: @escaping @Sendable (Int64) -> Bool?, dayFilesStored: DayFolderSet? = nil
     ) {
+        self.dayFilesStored = dayFilesStored
         self.root = root
         self.ledgerPath = ledgerPath
         self.policy = policy
@@ -200,6 +209,10 @@ public actor Retention {
 
         // (a) age
         for day in expired {
+            if let dayFilesStored, !dayFilesStored.contains(day.path) {
+                report.keptForDayFile += files(in: day).count
+                continue
+            }
             for f in files(in: day) {
                 guard mayDelete(f) else {
                     kept.insert(Array(f.relativePath.utf8))

@@ -135,8 +135,8 @@ struct StartCommand: AsyncParsableCommand {
         }
         // Compaction and retention, also beside the collector: after each sync of a lake this
         // process syncs (its ledger just brought up to date), hourly for the others.
-        let retention = Self.retention(config, targets: syncTargets, clock: clock, logger: logger)
         let compaction = Self.compaction(config, targets: syncTargets, clock: clock, logger: logger, metrics: metrics)
+        let retention = Self.retention(config, targets: syncTargets, dayFiles: compaction.dayFiles, clock: clock, logger: logger)
         if !syncTargets.isEmpty {
             var jobs: [AutoSync.Job] = []
             for t in syncTargets {
@@ -174,8 +174,9 @@ struct StartCommand: AsyncParsableCommand {
 
     /// A retention pass per lake whose settings can delete anything: keyed by label for the
     /// lakes that auto-sync runs (their ledger decides what is synced), hourly for the rest.
-    static func retention(_ config: StationConfig, targets: [SyncTarget], clock: any WallClock, logger: Logger)
-        -> (afterSync: [String: Retention], hourly: [Retention])
+    /// `dayFiles`: by label, the days whose day file is stored, for the lakes compacted.
+    static func retention(_ config: StationConfig, targets: [SyncTarget], dayFiles: [String: DayFolderSet], clock: any WallClock,
+                          logger: Logger) -> (afterSync: [String: Retention], hourly: [Retention])
     {
         var lakes = [(label: "data", root: config.outputDirectory, syncOn: config.sync.enabled)]
         if config.healthEnabled { lakes.append(("health", config.healthDirectory, config.healthSync.enabled)) }
@@ -187,7 +188,7 @@ struct StartCommand: AsyncParsableCommand {
             let target = targets.first { $0.label == lake.label }
             let pass = Retention(
                 root: lake.root, ledgerPath: target?.engine.ledgerPath, policy: policy, logger: logger,
-                now: { clock.nowMillis() }, clockSynced: HealthSampler.systemClockSynced)
+                now: { clock.nowMillis() }, clockSynced: HealthSampler.systemClockSynced, dayFilesStored: dayFiles[lake.label])
             if target != nil { afterSync[lake.label] = pass } else { hourly.append(pass) }
             if policy.retentionDays != nil && !lake.syncOn && !policy.deleteUnsynced {
                 logger.warning(
@@ -205,14 +206,17 @@ struct StartCommand: AsyncParsableCommand {
     /// lakes auto-sync runs (a day waits for its batch files' upload, and its day file is
     /// uploaded under the daily prefix), hourly for the rest.
     static func compaction(_ config: StationConfig, targets: [SyncTarget], clock: any WallClock, logger: Logger,
-                           metrics: StationMetrics?) -> (afterSync: [String: DailyCompaction], hourly: [DailyCompaction]) {
-        guard config.compactEnabled else { return ([:], []) }
+                           metrics: StationMetrics?)
+        -> (afterSync: [String: DailyCompaction], hourly: [DailyCompaction], dayFiles: [String: DayFolderSet])
+    {
+        guard config.compactEnabled else { return ([:], [], [:]) }
         var lakes = [(label: "data", kind: LakeKind.data, root: config.outputDirectory, daily: config.dailyDirectory)]
         if config.healthEnabled {
             lakes.append(("health", .health, config.healthDirectory, config.healthDailyDirectory))
         }
         var afterSync: [String: DailyCompaction] = [:]
         var hourly: [DailyCompaction] = []
+        var dayFiles: [String: DayFolderSet] = [:]
         for lake in lakes {
             let target = targets.first { $0.label == lake.label }
             let prefix = config.dailyStoragePrefix(health: lake.kind == .health)
@@ -224,6 +228,7 @@ struct StartCommand: AsyncParsableCommand {
                     for _ in report.compacted { metrics?.compactionFinished(succeeded: true) }
                     for _ in report.failed { metrics?.compactionFinished(succeeded: false) }
                 })
+            dayFiles[lake.label] = pass.dayFilesStored
             if let target {
                 afterSync[lake.label] = pass
                 logger.info("compaction on", metadata: ["data": "\(lake.label)", "daily": "\(lake.daily)", "to": "\(prefix)/ beside \(target.destination)"])
@@ -232,7 +237,7 @@ struct StartCommand: AsyncParsableCommand {
                 logger.info("compaction on", metadata: ["data": "\(lake.label)", "daily": "\(lake.daily)"])
             }
         }
-        return (afterSync, hourly)
+        return (afterSync, hourly, dayFiles)
     }
 
     /// Milliseconds of `90s`, `15m`, `2h`, `1d` or plain seconds.

@@ -36,6 +36,7 @@ import Testing
     }
 
     func dayFile(_ date: CivilDate) -> String { LakeLayout.dayFilePath(station: Self.station, kind: "data", date: date) }
+    func folder(_ date: CivilDate) -> String { LakeLayout.dayFolder(station: Self.station, date: date) }
 
     func compaction(_ root: String, ledger: String? = nil, upload: (any ObjectStore)? = nil, now: Int64 = now) -> DailyCompaction {
         DailyCompaction(label: "data", root: root, dailyRoot: root + "-daily", kind: .data, ledgerPath: ledger, upload: upload,
@@ -58,6 +59,7 @@ import Testing
         #expect(first.report.rowsWritten == 24 && first.stoppedBy == nil)
         #expect(FileManager.default.fileExists(atPath: root + "-daily/" + dayFile(Self.yesterday)))
         #expect(!FileManager.default.fileExists(atPath: root + "-daily/" + dayFile(Self.today)))
+        #expect(pass.dayFilesStored.contains(folder(Self.yesterday)) && !pass.dayFilesStored.contains(folder(Self.today)))
         let second = await pass.run()
         #expect(second.report.compacted.isEmpty && second.report.upToDate == 1)
     }
@@ -81,6 +83,7 @@ import Testing
         #expect(first.uploaded == [dayFile(Self.yesterday)])
         let local = try Data(contentsOf: URL(fileURLWithPath: root + "-daily/" + dayFile(Self.yesterday)))
         #expect(try await bucket.get(ObjectPath("lake-daily/" + dayFile(Self.yesterday))).bytes == Array(local))
+        #expect(pass.dayFilesStored.contains(folder(Self.yesterday)) && !pass.dayFilesStored.contains(folder(Self.before)))
 
         let second = await pass.run()
         #expect(second.report.compacted.isEmpty && second.uploaded.isEmpty)
@@ -89,6 +92,7 @@ import Testing
         let third = await pass.run()
         #expect(third.report.compacted == [dayFile(Self.before)])
         #expect(third.uploaded == [dayFile(Self.before)])
+        #expect(pass.dayFilesStored.contains(folder(Self.before)))
         // The raw lake's keys are the sync's alone: the day files sit beside them.
         let raw = try await bucket.list(prefix: "lake/", continuation: nil, maxKeys: 100).objects.map(\.path.rawValue)
         #expect(raw.count == 3 && raw.allSatisfy { !$0.contains("data_2025") })
@@ -108,8 +112,10 @@ import Testing
         let first = await pass.run()
         #expect(first.report.compacted.count == 1 && first.uploaded.isEmpty)
         #expect(first.stoppedBy?.contains("daily/" + dayFile(Self.yesterday)) == true)
+        #expect(!pass.dayFilesStored.contains(folder(Self.yesterday)))  // on disk, not yet in the bucket
         let second = await pass.run()
         #expect(second.report.compacted.isEmpty && second.uploaded == [dayFile(Self.yesterday)])
+        #expect(pass.dayFilesStored.contains(folder(Self.yesterday)))
     }
 }
 

@@ -200,6 +200,32 @@ struct BrokenFreeSpace: FreeSpace {
         #expect(remaining(root) == Set(all))
     }
 
+    /// With daily compaction on, age waits for a day's day file; the floor does not.
+    @Test func ageWaitsForTheDayFileTheFloorDoesNot() async throws {
+        let root = try lake()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let all = try tenDays(root)
+        let stored = DayFolderSet()
+        stored.insert(Self.day(2))
+        let policy = RetentionPolicy(retentionDays: 3, minFreeBytes: 0, syncEnabled: false, deleteUnsynced: true)
+        let pass = Retention(root: root, ledgerPath: nil, policy: policy, freeSpace: FixedFreeSpace(bytes: 1 << 40), logger: quiet,
+                             now: { Self.now }, clockSynced: { _ in true }, dayFilesStored: stored)
+        let first = await pass.run()
+        #expect(first.deleted == all.filter { $0.hasPrefix(Self.day(2) + "/") })
+        #expect(first.keptForDayFile == 10)  // June 1 and 3–6, two files each
+        for d in [1, 3, 4, 5, 6] { stored.insert(Self.day(d)) }
+        #expect(await pass.run().deleted.count == 10)
+
+        // Below the floor, the oldest files go whether or not their day file is stored.
+        let other = try lake()
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let files = try tenDays(other)
+        let disk = FakeDisk(root: other, capacity: FakeDisk.used(other) + 500)
+        let floor = Retention(root: other, ledgerPath: nil, policy: RetentionPolicy(retentionDays: nil, minFreeBytes: 1500, syncEnabled: false, deleteUnsynced: true),
+                              freeSpace: disk, logger: quiet, now: { Self.now }, clockSynced: { _ in true }, dayFilesStored: DayFolderSet())
+        #expect(await floor.run().deleted == [files[0]])
+    }
+
     @Test func withSyncOffOnlyTheOptInDeletes() async throws {
         let root = try lake()
         defer { try? FileManager.default.removeItem(atPath: root) }
