@@ -161,7 +161,7 @@ public struct ConfigKey: Sendable, Hashable {
         ConfigKey("OPENSENSOR_DAILY_DIR", nil, .path,
                   "Ours: directory of the day files; default `<output>-daily` (health: `<health>-daily`)."),
         ConfigKey("OPENSENSOR_DAILY_STORAGE_PREFIX", nil, .text,
-                  "Ours: key prefix of the day files in the bucket; default `<prefix>-daily`, or `daily` without a prefix (health: `<health prefix>-daily`)."),
+                  "Ours: key prefix of the day files in the bucket; default `<prefix>-daily`, or `daily` without a prefix (health: `<health prefix>-daily`, alike)."),
         ConfigKey("OPENSENSOR_METRICS_LISTEN", nil, .hostPort,
                   "Ours: where `start` serves Prometheus metrics at /metrics; unset: not served."),
         ConfigKey("OPENSENSOR_SENSOR_COMMUNITY_ENABLED", "false", .bool,

@@ -2,6 +2,7 @@
 // environment, a `.env` file and defaults, in that order (docs/ARCHITECTURE.md §2), then validated.
 
 import DurableFiles
+import ObjectStore
 public import Parquet
 
 /// Where an effective value came from, for `opensensor info`.
@@ -249,10 +250,7 @@ public struct StationConfig: Sendable, CustomStringConvertible, CustomDebugStrin
     /// prefix never count a reading twice.
     public func dailyStoragePrefix(health: Bool) -> String {
         if !health, let setting = dailyStoragePrefixSetting { return setting }
-        var p = Substring((health ? healthSync : sync).storage.prefix ?? "")
-        while p.hasPrefix("/") { p = p.dropFirst() }
-        while p.hasSuffix("/") { p = p.dropLast() }
-        return p.isEmpty ? (health ? "health-daily" : "daily") : p + "-daily"
+        return ObjectPath.dailyPrefix(of: (health ? healthSync : sync).storage.prefix ?? "")
     }
 
     /// Retention's policy for a lake whose sync is on or off.

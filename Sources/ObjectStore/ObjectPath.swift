@@ -33,6 +33,16 @@ public struct ObjectPath: Sendable, Hashable, Comparable, CustomStringConvertibl
         try self.init(trimmed.isEmpty ? relativePath : trimmed + "/" + relativePath)
     }
 
+    /// The key prefix of the day files of a lake whose batch files are under `prefix`: beside
+    /// it, `<prefix>-daily`, so a glob over the raw prefix never counts a reading twice; `daily`
+    /// for a lake at the bucket's root. Slashes around `prefix` are trimmed.
+    public static func dailyPrefix(of prefix: String) -> String {
+        var trimmed = Substring(prefix)
+        while trimmed.hasPrefix("/") { trimmed = trimmed.dropFirst() }
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        return trimmed.isEmpty ? "daily" : trimmed + "-daily"
+    }
+
     /// The `/`-separated segments.
     public var segments: [Substring] { rawValue.split(separator: "/", omittingEmptySubsequences: false) }
 

@@ -49,11 +49,22 @@ public struct StationState: Sendable {
             : "every \(n) s (a power cut loses at most the last \(n) s of readings; a crash of the process loses nothing)"
     }
 
+    /// Where `start` puts day files, and how many are there.
+    public var compactionSummary: String {
+        let c = config
+        guard c.compactEnabled else { return "disabled" }
+        let files = LakeLayout.dayFiles(in: c.dailyDirectory, kind: "data")
+        let upload = c.sync.enabled
+            ? ", uploaded to \(c.sync.storage.bucket ?? "(none set)")/\(c.dailyStoragePrefix(health: false))" : ""
+        return "day files in \(c.dailyDirectory) (\(files.count) so far)\(upload)"
+    }
+
     public var retentionSummary: String {
         let c = config
         let keep = c.retentionDays.map { "keep today and \($0) days before it" } ?? "keep batch files forever"
         let which = c.sync.enabled ? "synced files only" : (c.retentionDeleteUnsynced ? "unsynced files too (sync is off)" : "nothing (sync is off)")
         let floor = c.minFreeMB > 0 ? "free-space floor \(c.minFreeMB) MiB" : "no free-space floor"
-        return "\(keep); \(floor); deletes \(which)"
+        let waits = c.compactEnabled && c.retentionDays != nil ? "; by age only once a day's day file is stored" : ""
+        return "\(keep); \(floor); deletes \(which)\(waits)"
     }
 }

@@ -39,7 +39,7 @@ struct CompactCommand: AsyncParsableCommand {
     @Option(help: "The raw lake, a folder or s3://BUCKET/PREFIX (default: the configured output directory, or health directory with --health).")
     var data: String?
 
-    @Option(help: "The lake of day files, a folder or s3://BUCKET/PREFIX (default: <data>-daily).")
+    @Option(help: "The lake of day files, a folder or s3://BUCKET/PREFIX (default: <data>-daily; in a bucket, s3://BUCKET/<prefix>-daily, or s3://BUCKET/daily for its root).")
     var to: String?
 
     @Option(help: "First day to compact, inclusive (2025-06-01).")
@@ -66,9 +66,6 @@ struct CompactCommand: AsyncParsableCommand {
         _ = try dayBounds()
         guard (1...64).contains(workers) else { throw ValidationError("--workers: expected 1–64, got \(workers)") }
         guard graceMinutes >= 0 else { throw ValidationError("--grace-minutes: expected 0 or more, got \(graceMinutes)") }
-        if let data, RemoteLake.isRemote(data), to == nil, Self.bucketRoot(data) {
-            throw ValidationError("--data \(data) is a bucket's root, which has no sibling for day files: give --to (s3://BUCKET/PREFIX or a folder)")
-        }
     }
 
     /// --from and --until as days since 1970.
@@ -83,11 +80,6 @@ struct CompactCommand: AsyncParsableCommand {
         let (first, last) = (try day(from, "from"), try day(until, "until"))
         if let first, let last, last < first { throw ValidationError("--until (\(until!)) is before --from (\(from!))") }
         return (first, last)
-    }
-
-    /// Whether an `s3://` location names a bucket without a prefix.
-    static func bucketRoot(_ location: String) -> Bool {
-        !location.dropFirst(5).drop { $0 != "/" }.contains { $0 != "/" }
     }
 
     func run() async throws {
@@ -106,7 +98,8 @@ struct CompactCommand: AsyncParsableCommand {
         } else {
             root = health ? try config().healthDirectory : try config().outputDirectory
         }
-        let target = to ?? LakeLayout.dailyRoot(of: root)
+        let target = try to ?? (RemoteLake.isRemote(root)
+            ? RemoteLake.Bucket(root, option: "--data", config: config()).dailyLocation : LakeLayout.dailyRoot(of: root))
         /// A lake's store: a bucket under its prefix, or a folder (made for the day files).
         func store(_ location: String, option: String, create: Bool) throws -> any ObjectStore {
             if RemoteLake.isRemote(location) {

@@ -47,6 +47,7 @@ struct StatusCommand: AsyncParsableCommand {
                 j.field("pending_readings") { j.number(s.journals.reduce(0) { $0 + $1.pending.count }) }
                 j.field("journal_sync_seconds") { j.number(s.config.journalSyncSeconds) }
                 j.field("sync") { j.string(s.syncSummary) }
+                j.field("compaction") { j.string(s.compactionSummary) }
                 j.field("retention") { j.string(s.retentionSummary) }
             }
             print(j.out)
@@ -63,6 +64,7 @@ struct StatusCommand: AsyncParsableCommand {
         print("in journal:    \(s.journals.reduce(0) { $0 + $1.pending.count }) readings not yet in a file")
         print("journal sync:  \(s.journalSyncSummary)")
         print("sync:          \(s.syncSummary)" + (s.config.sync.enabled ? " ('opensensor sync --dry-run' lists what waits)" : ""))
+        print("compaction:    \(s.compactionSummary)")
         print("retention:     \(s.retentionSummary)")
     }
 

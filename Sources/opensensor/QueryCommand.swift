@@ -112,6 +112,7 @@ struct QueryCommand: AsyncParsableCommand {
         let result: QueryResult
         var configured = remote.map { QueryEngine(source: $0.source) } ?? QueryEngine(root: root)
         if let configuredDaily { configured.dailyRoot = configuredDaily }
+        configured.dailyRemote = remote?.daily
         let engine = configured
         let location = engine.root
         let answer = await BlockingWork.run { () -> Result<QueryResult, QueryError> in

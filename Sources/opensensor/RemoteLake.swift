@@ -9,6 +9,9 @@ import S3ObjectStore
 
 struct RemoteLake {
     let source: ObjectStoreLakeSource
+    /// The day files beside it (ObjectPath.dailyPrefix), read in place of a compacted day's
+    /// batch files.
+    let daily: ObjectStoreLakeSource
     let store: S3ObjectStore
 
     /// Whether `--data` names a bucket rather than a folder.
@@ -22,8 +25,10 @@ struct RemoteLake {
         if config.cacheMB > 0, let folder = config.cacheDirectory ?? LakeObjectCache.defaultFolder(environment: environment) {
             cache = LakeObjectCache(folder: folder, maxBytes: Int64(config.cacheMB) << 20)
         }
+        let dailyPrefix = ObjectPath.dailyPrefix(of: bucket.prefix)
         return RemoteLake(
             source: ObjectStoreLakeSource(store: bucket.store, prefix: bucket.prefix, location: bucket.location, cache: cache),
+            daily: ObjectStoreLakeSource(store: bucket.store, prefix: dailyPrefix, location: bucket.dailyLocation, cache: cache),
             store: bucket.store)
     }
 
@@ -35,6 +40,8 @@ struct RemoteLake {
         let prefix: String
         /// `s3://bucket/prefix`, for messages.
         let location: String
+        /// `s3://bucket`.
+        let root: String
 
         init(_ url: String, option: String, config: StationConfig) throws {
             let rest = url.dropFirst(5)
@@ -55,16 +62,20 @@ struct RemoteLake {
             }
             store = S3ObjectStore(configuration: configuration)
             self.prefix = configuration.prefix
-            location = "s3://\(bucket)" + (configuration.prefix.isEmpty ? "" : "/" + configuration.prefix)
+            root = "s3://\(bucket)"
+            location = root + (configuration.prefix.isEmpty ? "" : "/" + configuration.prefix)
         }
 
         /// The bucket's objects under the prefix, keyed as at a lake's root.
         var lake: PrefixedObjectStore { PrefixedObjectStore(store, prefix: prefix) }
+        /// `s3://bucket/<prefix>-daily`, where the day files of this lake go.
+        var dailyLocation: String { root + "/" + ObjectPath.dailyPrefix(of: prefix) }
     }
 
-    /// What the question cost: `listings, object requests (bytes), objects from the cache`.
+    /// What the question cost, the day files' lake included: `listings, object requests
+    /// (bytes), objects from the cache`.
     var summary: String {
-        let c = source.counts
+        let c = source.counts + daily.counts
         return "\(source.location): \(c.listings) listings, \(c.objectRequests) object requests (\(c.bytesFetched) bytes), \(c.cacheHits) objects from the cache"
     }
 }

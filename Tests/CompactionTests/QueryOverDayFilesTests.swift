@@ -88,4 +88,33 @@ func bits(_ r: QueryResult) -> [String] {
         #expect(await c.run(try await c.days()).replaced.count == 1)
         #expect(try bits(run(lakes.raw, q)) == bits(raw))
     }
+
+    /// A lake in a bucket: the day files under `<prefix>-daily` answer for their days, exactly,
+    /// and a day's batch files are then not fetched at all.
+    @Test func inABucketTheDayFilesBesideThePrefixAnswer() async throws {
+        let lakes = try Lakes()
+        for date in [-1, 0].map({ CivilDate(daysSince1970: day.daysSince1970 + $0) }) {
+            for q in 1...20 { try lakes.writeBatch(boundaryMinute: q * 45, rows: 100 + q, date: date) }
+        }
+        let before = try queries().map { bits(try run(lakes.raw, $0, daily: false)) }
+        let bucket = InMemoryObjectStore()
+        let folder = try LocalDirectoryObjectStore(root: lakes.raw)
+        for try await meta in folder.listAll() {
+            try await bucket.put(ObjectPath("lake/" + meta.path.rawValue), bytes: try await folder.get(meta.path).bytes)
+        }
+        let c = DayCompactor(source: PrefixedObjectStore(bucket, prefix: "lake"), target: PrefixedObjectStore(bucket, prefix: "lake-daily"),
+                             isReady: DayCompactor.closed(now: afterTheDay))
+        #expect(await c.run(try await c.days()).compacted.count == 2)
+
+        for (q, expected) in zip(queries(), before) {
+            let raw = ObjectStoreLakeSource(store: bucket, prefix: "lake", location: "memory/lake")
+            let daily = ObjectStoreLakeSource(store: bucket, prefix: "lake-daily", location: "memory/lake-daily")
+            var engine = QueryEngine(source: raw, workers: 2)
+            engine.dailyRemote = daily
+            let answer = await BlockingWork.run { [engine] in Result { try engine.run(q) } }
+            #expect(bits(try answer.get()) == expected, "\(q)")
+            #expect(raw.counts.objectRequests == 0, "\(q): \(raw.counts.objectRequests) batch files fetched")
+            #expect(daily.counts.objectRequests > 0)
+        }
+    }
 }

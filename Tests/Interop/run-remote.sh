@@ -4,7 +4,8 @@
 # keys (unsigned, as a public bucket is read); Tests/Interop/remote/check_remote.py compares
 # every answer with `query` over the same lake on disk and prints the requests each one took;
 # Tests/Interop/remote/check_compact_remote.py compacts the bucket's lake into the bucket and
-# compares the day files with those `compact` writes from the folder.
+# compares the day files with those `compact` writes from the folder; then the queries are asked
+# again, reading the day files.
 # Servers listen on 127.0.0.1 on free ports and are stopped by PID on exit.
 set -euo pipefail
 REPO=${OPENSENSOR_REPO:?OPENSENSOR_REPO must name the repository root}
@@ -76,4 +77,6 @@ PYEOF
 "$PY" "$HERE/remote/check_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift || die "query over Swift"
 "$PY" "$HERE/remote/check_remote.py" "$BIN" "$WORK" "$LAKE" "http://127.0.0.1:$MOTO_PORT" "$BUCKET" "" "" moto-unsigned || die "query over moto_server, unsigned"
 "$PY" "$HERE/remote/check_compact_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift || die "compact over Swift"
+# The same questions again, now that the bucket holds day files beside the lake.
+"$PY" "$HERE/remote/check_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift-daily daily || die "query over Swift's day files"
 say "ok"

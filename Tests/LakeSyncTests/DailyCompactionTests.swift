@@ -5,6 +5,7 @@
 import Foundation
 import CivilTime
 import Compaction
+import Config
 import Lake
 import ObjectStore
 import Parquet
@@ -137,4 +138,26 @@ final class FlakyStore: ObjectStore, @unchecked Sendable {
         try await base.list(prefix: prefix, continuation: continuation, maxKeys: maxKeys)
     }
     func delete(_ path: ObjectPath) async throws { try await base.delete(path) }
+}
+
+@Suite struct DailyCompactionConfigTests {
+    @Test func keysAndDefaults() throws {
+        let (defaults, _) = try StationConfig.load(
+            environment: ["OPENSENSOR_OUTPUT_DIR": "/srv/lake", "OPENSENSOR_STORAGE_PREFIX": "net/enviroplus/"], envFile: nil, overrides: [:])
+        #expect(defaults.compactEnabled)
+        #expect(defaults.dailyDirectory == "/srv/lake-daily" && defaults.healthDailyDirectory == "/srv/lake-health-daily")
+        #expect(defaults.dailyStoragePrefix(health: false) == "net/enviroplus-daily")
+        let (set, _) = try StationConfig.load(
+            environment: ["OPENSENSOR_COMPACT_ENABLED": "false", "OPENSENSOR_DAILY_DIR": "/srv/days", "OPENSENSOR_DAILY_STORAGE_PREFIX": "days"],
+            envFile: nil, overrides: [:])
+        #expect(!set.compactEnabled && set.dailyDirectory == "/srv/days" && set.dailyStoragePrefix(health: false) == "days")
+        #expect(set.dailyStoragePrefix(health: true) == "daily")  // no health prefix: the bucket's root rule
+        do {
+            _ = try StationConfig.load(environment: ["OPENSENSOR_COMPACT_ENABLED": "sometimes"], envFile: nil, overrides: [:])
+            Issue.record("OPENSENSOR_COMPACT_ENABLED=sometimes was accepted")
+        } catch {
+            guard case .invalidValue(let k, _, _) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(k == "OPENSENSOR_COMPACT_ENABLED")
+        }
+    }
 }

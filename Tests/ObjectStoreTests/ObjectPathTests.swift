@@ -41,3 +41,12 @@ import Testing
         #expect(try ObjectPath("a/b").filename == "b")
     }
 }
+
+@Suite struct DailyPrefixTests {
+    @Test func dayFilesGoBesideTheRawPrefix() {
+        #expect(ObjectPath.dailyPrefix(of: "walkthru-earth/opensensor-space/enviroplus") == "walkthru-earth/opensensor-space/enviroplus-daily")
+        #expect(ObjectPath.dailyPrefix(of: "/lake/") == "lake-daily")
+        #expect(ObjectPath.dailyPrefix(of: "") == "daily")
+        #expect(ObjectPath.dailyPrefix(of: "/") == "daily")
+    }
+}

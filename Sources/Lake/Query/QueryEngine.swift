@@ -23,6 +23,10 @@ public struct QueryEngine: Sendable {
     /// The lake of day files read in place of a day's batch files (DailyCandidates.swift); nil
     /// reads batch files only. By default the sibling `<root>-daily`.
     public var dailyRoot: String?
+    /// The lake of day files in a bucket, for an engine over a bucket (set `dailyRoot` nil).
+    public var dailyRemote: (any LakeSource)?
+    /// Where day files are listed and read, if anywhere.
+    var dailySource: (any LakeSource)? { dailyRemote ?? dailyRoot.map { FolderLakeSource(root: $0) } }
     /// Where files are listed and read: the folder `root`, or a bucket (ObjectStoreLakeSource).
     public var source: any LakeSource { remote ?? FolderLakeSource(root: root) }
     private var remote: (any LakeSource)?
@@ -92,7 +96,9 @@ public struct QueryEngine: Sendable {
         while done < toRead.count {
             let chunk = toRead[done..<min(toRead.count, done + window)]
             if remote != nil {
-                source.prepareContents(chunk.map { files[$0.file] }.filter { $0.base == nil }.map { LakeFileRef(path: $0.path, size: Int64($0.size)) })
+                let refs = chunk.map { files[$0.file] }
+                source.prepareContents(refs.filter { !$0.isDayFile }.map { LakeFileRef(path: $0.path, size: Int64($0.size)) })
+                dailySource?.prepareContents(refs.filter(\.isDayFile).map { LakeFileRef(path: $0.path, size: Int64($0.size)) })
             }
             var outcomes = [Outcome?](repeating: nil, count: chunk.count)
             outcomes.withUnsafeMutableBufferPointer { slots in
@@ -189,7 +195,7 @@ public struct QueryEngine: Sendable {
             if day.interior, let cache {
                 day.key = "\(query.kind.rawValue)|\(dayPath)|\(w)|\(columnKey)"
                 // A day file is replaced when a late batch re-compacts its day: its size keys it too.
-                day.signature = files[i..<j].map { $0.base == nil ? $0.path : "\($0.path) \($0.size)" }
+                day.signature = files[i..<j].map { $0.isDayFile ? "\($0.path) \($0.size)" : $0.path }
                 day.cached = cache.lookup(day.key!, day.signature)
             }
             if day.cached == nil {
@@ -222,8 +228,8 @@ public struct QueryEngine: Sendable {
         var path: String
         var station: String
         var size = 0
-        /// The lake the path is relative to, when not `root` (a day file).
-        var base: String? = nil
+        /// A day file, in the daily lake (`dailySource`) rather than the raw one.
+        var isDayFile = false
         /// A day file's rows by source, summed apart in this order (DailyCandidates.swift).
         var runs: [Range<Int>]? = nil
     }
@@ -264,7 +270,7 @@ public struct QueryEngine: Sendable {
                       _ groupsRead: inout Int, _ groupsPruned: inout Int) -> Result<FilePartial, QueryError> {
         let bytes: [UInt8], meta: FileMetaData
         do {
-            let from: any LakeSource = file.base.map { FolderLakeSource(root: $0) } ?? source
+            let from: any LakeSource = file.isDayFile ? (dailySource ?? source) : source
             bytes = try from.contents(of: LakeFileRef(path: file.path, size: Int64(file.size)))
         } catch {
             return .failure(QueryError(error.message))

@@ -35,6 +35,12 @@ public final class ObjectStoreLakeSource: LakeSource {
         public var objectRequests = 0
         public var bytesFetched: Int64 = 0
         public var cacheHits = 0
+
+        /// Both sources' requests together (a lake and its day files).
+        public static func + (a: Counts, b: Counts) -> Counts {
+            Counts(listings: a.listings + b.listings, objectRequests: a.objectRequests + b.objectRequests,
+                   bytesFetched: a.bytesFetched + b.bytesFetched, cacheHits: a.cacheHits + b.cacheHits)
+        }
     }
 
     private struct State {

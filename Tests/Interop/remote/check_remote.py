@@ -3,11 +3,14 @@ the peer, must give exactly what `query` gives over the folder, with at most one
 object plus the listings; asked again, every object comes from the cache; a corrupt object is
 skipped with a warning naming its key.
 
-Usage: check_remote.py BIN WORK LAKE ENDPOINT BUCKET KEY SECRET NAME
-KEY and SECRET empty: the bucket is read unsigned (a public bucket)."""
+Usage: check_remote.py BIN WORK LAKE ENDPOINT BUCKET KEY SECRET NAME [daily]
+KEY and SECRET empty: the bucket is read unsigned (a public bucket). With `daily`, the bucket also
+holds day files under `lake-daily` (compact wrote them): the answers must not change, and the
+whole-range question must fetch fewer than half the objects the batch files alone would take."""
 import os, re, subprocess, sys
 
 BIN, WORK, LAKE, ENDPOINT, BUCKET, KEY, SECRET, NAME = sys.argv[1:9]
+DAILY = sys.argv[9:10] == ["daily"]
 CACHE = os.path.join(WORK, "cache-" + NAME)
 
 def env(remote):
@@ -57,6 +60,8 @@ for i, args in enumerate(cases):
     listings, requests, nbytes, hits = counts(cold_err)
     if requests > total:
         sys.exit(f"[{NAME}] query {args}: {requests} object requests for a lake of {total} objects")
+    if DAILY and i == 0 and requests >= total / 2:
+        sys.exit(f"[{NAME}] query {args}: {requests} object requests of {total}: the day files were not read")
     warm_out, warm_err = query(remote, args, remote=True)
     w_listings, w_requests, _, w_hits = counts(warm_err)
     if warm_out != local_out or w_requests != 0 or w_hits != requests + hits:

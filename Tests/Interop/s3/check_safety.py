@@ -7,7 +7,10 @@ Usage: check_safety.py OPENSENSOR_BIN WORK PEER_URL STRIP_PROXY_URL STRIP_STATS 
    the stored day=01/data_0015.parquet is replaced by other bytes and the local
    day=02/data_0015.parquet is rewritten. `sync --verify` must report the difference and exit 1;
    `start` with OPENSENSOR_RETENTION_DAYS=1 must then delete the other files of June 1 and 2
-   but keep those two — the only good copy of each.
+   but keep those two — the only good copy of each (with daily compaction off: retention alone).
+   With compaction on, two synced days of which June 1 holds a batch whose stored copy differs:
+   June 1 has no day file and stays whole; June 2's day file is written and uploaded under
+   `<prefix>-daily`, and then its batch files go.
 2. A server that ignores `If-None-Match: *`: STRIP_PROXY_URL forwards to the peer without that
    header (the peer itself honours it). A second lake synced over the same keys through it must
    report every file as a conflict and replace nothing (STRIP_STATS counts the peer's writes).
@@ -109,8 +112,9 @@ except client.exceptions.BucketAlreadyOwnedByYou:
 # --- 1. Retention keeps what is not proven stored ------------------------------------------
 lake = f"{WORK}/retention"
 prefix = f"retention-{NAME}"
+# Compaction off: retention alone (the next part has it on).
 env = env_file(f"{WORK}/retention.env", PEER, prefix, lake,
-               "OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_RETENTION_DAYS=1\nOPENSENSOR_MIN_FREE_MB=0\n")
+               "OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_RETENTION_DAYS=1\nOPENSENSOR_MIN_FREE_MB=0\nOPENSENSOR_COMPACT_ENABLED=false\n")
 code, out, err = run("simulate", "--env-file", env, "--output", lake, "--from", "2025-06-01T00:00:00Z", "--days", "3")
 check(code == 0, f"simulate: {err}")
 local = local_files(lake)
@@ -150,6 +154,39 @@ for rel, data in local.items():
 check(after[remote_changed] == local[remote_changed], "the only good copy changed")
 check(any(r.startswith(day(4)) for r in after), "start wrote no batch of June 4")
 print(f"  [{NAME}] retention kept {len(after)} files: June 3, June 4 and the 2 that differ from the bucket")
+
+# --- 1b. With daily compaction on, a day leaves the station only once its day file is stored --
+# June 1 holds a batch whose stored copy differs, so its day file cannot be made and the whole
+# day stays; June 2 is compacted, its day file uploaded beside the raw prefix, its batch files go.
+lake = f"{WORK}/compacted"
+prefix = f"compacted-{NAME}"
+env = env_file(f"{WORK}/compacted.env", PEER, prefix, lake,
+               "OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_RETENTION_DAYS=1\nOPENSENSOR_MIN_FREE_MB=0\n")
+code, out, err = run("simulate", "--env-file", env, "--output", lake, "--from", "2025-06-01T00:00:00Z", "--days", "2")
+check(code == 0, f"simulate: {err}")
+local = local_files(lake)
+code, out, err = run("sync", "--env-file", env)
+check(code == 0 and "192 uploaded" in out, f"first sync: exit {code}: {out}{err}")
+remote_changed = f"{day(1)}/data_0015.parquet"
+client.put_object(Bucket=BUCKET, Key=f"{prefix}/{remote_changed}", Body=altered(local[remote_changed]))
+code, out, err = run("sync", "--env-file", env, "--verify")
+check(code == 1 and f"differs from the bucket: {remote_changed}" in out, f"--verify: exit {code}: {out}{err}")
+code, out, err = run("start", "--simulate", "--env-file", env, "--output", lake, "--speed", "600",
+                     "--start", "2025-06-04T00:00:00Z", "--stop-after", "30m", timeout=300)
+check(code == 0, f"start with compaction and retention: exit {code}: {err[-2000:]}")
+after = local_files(lake)
+for rel, data in local.items():
+    if rel.startswith(day(1)):
+        check(after.get(rel) == data, f"{rel} of June 1 went, though June 1 has no day file")
+    else:
+        check(rel not in after, f"{rel} should have been deleted: June 2's day file is stored")
+day2 = f"{day(2)}/data_20250602.parquet"
+daily_local = local_files(f"{lake}-daily")
+check(set(daily_local) == {day2}, f"day files on disk: {sorted(daily_local)}, expected only {day2}")
+daily_remote = stored(f"{prefix}-daily")
+check(set(daily_remote) == {day2}, f"day files in the bucket: {sorted(daily_remote)}, expected only {day2}")
+print(f"  [{NAME}] with compaction: June 1 kept whole ({sum(1 for r in after if r.startswith(day(1)))} files, one differs "
+      f"from the bucket), June 2 gone after its day file was stored")
 
 # --- 2. A server that ignores If-None-Match ----------------------------------------------------
 if STRIP == "-":
