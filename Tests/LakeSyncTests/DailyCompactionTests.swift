@@ -108,36 +108,18 @@ import Testing
             root: root, store: bucket, keyPrefix: "", destination: "memory", logger: quiet,
             now: { Int64(Date().timeIntervalSince1970 * 1000) + 60_000 })
         _ = await engine.sync()
-        let flaky = FlakyStore(base: bucket)
+        let flaky = ScriptedStore()
+        flaky.failure.withLock { $0 = ObjectStoreError(.transient, "connection reset", path: nil) }
         let pass = compaction(root, ledger: engine.ledgerPath, upload: PrefixedObjectStore(flaky, prefix: "daily"))
         let first = await pass.run()
+        flaky.failure.withLock { $0 = nil }
         #expect(first.report.compacted.count == 1 && first.uploaded.isEmpty)
-        #expect(first.stoppedBy?.contains("daily/" + dayFile(Self.yesterday)) == true)
+        #expect(first.stoppedBy?.contains(dayFile(Self.yesterday)) == true && first.stoppedBy?.contains("under daily/") == true)
         #expect(!pass.dayFilesStored.contains(folder(Self.yesterday)))  // on disk, not yet in the bucket
         let second = await pass.run()
         #expect(second.report.compacted.isEmpty && second.uploaded == [dayFile(Self.yesterday)])
         #expect(pass.dayFilesStored.contains(folder(Self.yesterday)))
     }
-}
-
-/// A store whose first put fails as a dropped connection does.
-final class FlakyStore: ObjectStore, @unchecked Sendable {
-    let base: InMemoryObjectStore
-    private let lock = NSLock()
-    private var failed = false
-    init(base: InMemoryObjectStore) { self.base = base }
-    var description: String { "flaky store" }
-    func put(_ path: ObjectPath, bytes: [UInt8], mode: PutMode) async throws -> PutResult {
-        let fail = lock.withLock { defer { failed = true }; return !failed }
-        if fail { throw ObjectStoreError(.transient, "connection reset", path: path.rawValue, operation: "PUT") }
-        return try await base.put(path, bytes: bytes, mode: mode)
-    }
-    func head(_ path: ObjectPath) async throws -> ObjectMeta { try await base.head(path) }
-    func get(_ path: ObjectPath, range: ByteRange?) async throws -> GetResult { try await base.get(path, range: range) }
-    func list(prefix: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage {
-        try await base.list(prefix: prefix, continuation: continuation, maxKeys: maxKeys)
-    }
-    func delete(_ path: ObjectPath) async throws { try await base.delete(path) }
 }
 
 @Suite struct DailyCompactionConfigTests {

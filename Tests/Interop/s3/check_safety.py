@@ -109,18 +109,33 @@ try:
 except client.exceptions.BucketAlreadyOwnedByYou:
     pass
 
+def synced_lake(name, days, extra):
+    """`days` simulated days from June 1 in WORK/name, synced under `name-NAME` with retention
+    of one day: (lake, prefix, env file, {relative path: bytes})."""
+    lake, prefix = f"{WORK}/{name}", f"{name}-{NAME}"
+    env = env_file(f"{WORK}/{name}.env", PEER, prefix, lake,
+                   "OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_RETENTION_DAYS=1\nOPENSENSOR_MIN_FREE_MB=0\n" + extra)
+    code, out, err = run("simulate", "--env-file", env, "--output", lake, "--from", "2025-06-01T00:00:00Z", "--days", str(days))
+    check(code == 0, f"simulate: {err}")
+    local = local_files(lake)
+    check(len(local) == 96 * days, f"expected {96 * days} batch files, got {len(local)}")
+    code, out, err = run("sync", "--env-file", env)
+    check(code == 0 and f"{96 * days} uploaded" in out, f"first sync: exit {code}: {out}{err}")
+    return lake, prefix, env, local
+
+
+def start_on_june_4(env, lake, what):
+    """Half an hour of `start` on June 4 (virtual clock), syncing, compacting and retaining as
+    `env` says: the lake's files after."""
+    code, out, err = run("start", "--simulate", "--env-file", env, "--output", lake, "--speed", "600",
+                         "--start", "2025-06-04T00:00:00Z", "--stop-after", "30m", timeout=300)
+    check(code == 0, f"start {what}: exit {code}: {err[-2000:]}")
+    return local_files(lake)
+
+
 # --- 1. Retention keeps what is not proven stored ------------------------------------------
-lake = f"{WORK}/retention"
-prefix = f"retention-{NAME}"
 # Compaction off: retention alone (the next part has it on).
-env = env_file(f"{WORK}/retention.env", PEER, prefix, lake,
-               "OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_RETENTION_DAYS=1\nOPENSENSOR_MIN_FREE_MB=0\nOPENSENSOR_COMPACT_ENABLED=false\n")
-code, out, err = run("simulate", "--env-file", env, "--output", lake, "--from", "2025-06-01T00:00:00Z", "--days", "3")
-check(code == 0, f"simulate: {err}")
-local = local_files(lake)
-check(len(local) == 288, f"expected 288 batch files, got {len(local)}")
-code, out, err = run("sync", "--env-file", env)
-check(code == 0 and "288 uploaded" in out, f"first sync: exit {code}: {out}{err}")
+lake, prefix, env, local = synced_lake("retention", 3, "OPENSENSOR_COMPACT_ENABLED=false\n")
 
 day = lambda d: f"station={STATION}/year=2025/month=06/day={d:02d}"
 remote_changed = f"{day(1)}/data_0015.parquet"
@@ -140,10 +155,7 @@ check(f"conflict, not overwritten: {local_changed}" in out, f"--verify did not r
 
 # Today is June 4 for the collector (virtual clock): June 3 and 4 stay, June 1 and 2 go — but
 # not the two files whose stored copy differs.
-code, out, err = run("start", "--simulate", "--env-file", env, "--output", lake, "--speed", "600",
-                     "--start", "2025-06-04T00:00:00Z", "--stop-after", "30m", timeout=300)
-check(code == 0, f"start with retention: exit {code}: {err[-2000:]}")
-after = local_files(lake)
+after = start_on_june_4(env, lake, "with retention")
 for rel, data in local.items():
     if rel.startswith(day(3)):
         check(after.get(rel) == data, f"{rel} of June 3 was deleted or changed")
@@ -158,23 +170,12 @@ print(f"  [{NAME}] retention kept {len(after)} files: June 3, June 4 and the 2 t
 # --- 1b. With daily compaction on, a day leaves the station only once its day file is stored --
 # June 1 holds a batch whose stored copy differs, so its day file cannot be made and the whole
 # day stays; June 2 is compacted, its day file uploaded beside the raw prefix, its batch files go.
-lake = f"{WORK}/compacted"
-prefix = f"compacted-{NAME}"
-env = env_file(f"{WORK}/compacted.env", PEER, prefix, lake,
-               "OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_RETENTION_DAYS=1\nOPENSENSOR_MIN_FREE_MB=0\n")
-code, out, err = run("simulate", "--env-file", env, "--output", lake, "--from", "2025-06-01T00:00:00Z", "--days", "2")
-check(code == 0, f"simulate: {err}")
-local = local_files(lake)
-code, out, err = run("sync", "--env-file", env)
-check(code == 0 and "192 uploaded" in out, f"first sync: exit {code}: {out}{err}")
+lake, prefix, env, local = synced_lake("compacted", 2, "")
 remote_changed = f"{day(1)}/data_0015.parquet"
 client.put_object(Bucket=BUCKET, Key=f"{prefix}/{remote_changed}", Body=altered(local[remote_changed]))
 code, out, err = run("sync", "--env-file", env, "--verify")
 check(code == 1 and f"differs from the bucket: {remote_changed}" in out, f"--verify: exit {code}: {out}{err}")
-code, out, err = run("start", "--simulate", "--env-file", env, "--output", lake, "--speed", "600",
-                     "--start", "2025-06-04T00:00:00Z", "--stop-after", "30m", timeout=300)
-check(code == 0, f"start with compaction and retention: exit {code}: {err[-2000:]}")
-after = local_files(lake)
+after = start_on_june_4(env, lake, "with compaction and retention")
 for rel, data in local.items():
     if rel.startswith(day(1)):
         check(after.get(rel) == data, f"{rel} of June 1 went, though June 1 has no day file")

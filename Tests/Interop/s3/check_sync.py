@@ -15,6 +15,7 @@ credentials and an unreachable endpoint exit non-zero with a message naming the 
 `start --simulate` with sync enabled uploads its batches (at start, on boundaries and at
 shutdown), and across a midnight writes and uploads the closed day's day file. Prints the bucket prefix of the synced lake for the DuckDB check that follows.
 """
+import io
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import subprocess
 import sys
 
 import boto3
+import pyarrow.parquet as pq
 from botocore.config import Config
 
 BIN, WORK, PEER, PROXY, STATS, KEY, SECRET, BUCKET, NAME = sys.argv[1:10]
@@ -222,14 +224,21 @@ with open(nobucket, "w") as f:
 code, out, err = run("sync", "--env-file", nobucket)
 check(code != 0 and "OPENSENSOR_STORAGE_BUCKET" in err, f"no bucket: exit {code}: {out}{err}")
 
+def start_synced(name, speed, start, stop):
+    """`start --simulate` into WORK/name, auto-syncing every 15 virtual minutes under
+    `name-NAME`: (prefix, exit code, stdout and stderr)."""
+    prefix = f"{name}-{NAME}"
+    env = env_file(f"{WORK}/{name}.env", PEER, prefix,
+                   extra=f"OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_SYNC_INTERVAL_MINUTES=15\nOPENSENSOR_HEALTH_ENABLED=false\n"
+                         f"OPENSENSOR_OUTPUT_DIR={WORK}/{name}\n")
+    code, out, err = run("start", "--simulate", "--env-file", env, "--output", f"{WORK}/{name}", "--speed", speed,
+                         "--start", start, "--stop-after", stop, timeout=300)
+    return prefix, code, out + err
+
+
 # Auto-sync inside start: 2 virtual hours at 600x; at start, on boundaries and at shutdown.
-auto_prefix = f"auto-{NAME}"
-auto = env_file(f"{WORK}/auto.env", PEER, auto_prefix,
-                extra=f"OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_SYNC_INTERVAL_MINUTES=15\nOPENSENSOR_HEALTH_ENABLED=false\n"
-                      f"OPENSENSOR_OUTPUT_DIR={WORK}/auto\n")
-code, out, err = run("start", "--simulate", "--env-file", auto, "--output", f"{WORK}/auto", "--speed", "600",
-                     "--start", "2025-07-01T00:00:00Z", "--stop-after", "2h", timeout=300)
-check(code == 0, f"start with sync: exit {code}: {err[-2000:]}")
+auto_prefix, code, log = start_synced("auto", "600", "2025-07-01T00:00:00Z", "2h")
+check(code == 0, f"start with sync: exit {code}: {log[-2000:]}")
 auto_local = local_files(f"{WORK}/auto")
 auto_remote = remote_objects(auto_prefix)
 check(len(auto_local) >= 8, f"start wrote {len(auto_local)} files")
@@ -238,17 +247,10 @@ check(set(auto_remote) == set(auto_local), f"auto-sync: bucket {sorted(auto_remo
 # Daily compaction inside start, across a midnight: once the closed day's batch files are
 # uploaded, its day file is written beside the raw lake and uploaded beside the raw prefix; the
 # raw lake and its keys are unchanged, and the new day gets no day file.
-import io
-import pyarrow.parquet as pq
-mid_prefix = f"midnight-{NAME}"
-mid = env_file(f"{WORK}/midnight.env", PEER, mid_prefix,
-               extra=f"OPENSENSOR_SYNC_ENABLED=true\nOPENSENSOR_SYNC_INTERVAL_MINUTES=15\nOPENSENSOR_HEALTH_ENABLED=false\n"
-                     f"OPENSENSOR_OUTPUT_DIR={WORK}/midnight\n")
 # At 120x a 15-minute interval is 7.5 s, past the 2 s a batch file settles before its upload:
 # the sync at 00:15 takes the midnight batch, and the compaction after it the day.
-code, out, err = run("start", "--simulate", "--env-file", mid, "--output", f"{WORK}/midnight", "--speed", "120",
-                     "--start", "2025-07-01T23:40:00Z", "--stop-after", "40m", timeout=300)
-check(code == 0, f"start across midnight: exit {code}: {err[-2000:]}")
+mid_prefix, code, log = start_synced("midnight", "120", "2025-07-01T23:40:00Z", "40m")
+check(code == 0, f"start across midnight: exit {code}: {log[-2000:]}")
 day_rel = f"station={STATION}/year=2025/month=07/day=01/data_20250701.parquet"
 daily_local = local_files(f"{WORK}/midnight-daily")
 check(set(daily_local) == {day_rel}, f"day files on disk: {sorted(daily_local)}, expected only {day_rel}")
@@ -264,7 +266,7 @@ if day_rel in daily_local and day_rel in daily_remote:
           f"the day file holds {table.num_rows} rows, the day's batch files {sum(t.num_rows for t in raw)}")
 mid_local = local_files(f"{WORK}/midnight")
 check(set(remote_objects(mid_prefix)) == set(mid_local), "the raw prefix is not the raw lake after compaction")
-check("day files written" in out + err, "no log line for the day file")
+check("day files written" in log, "no log line for the day file")
 
 # The copy that never finished is dropped, so the local lake reads as the synced one does.
 os.remove(f"{WORK}/lake/{day2}/data_2330-7.parquet")
