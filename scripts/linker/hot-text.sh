@@ -41,7 +41,7 @@ printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mpor
 broker=$!
 (while sleep 1; do curl -sf "http://127.0.0.1:$hport/metrics" >/dev/null || true; done) &
 scraper=$!
-trap 'kill $broker $scraper 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $broker $scraper 2>/dev/null || true; rm -rf "$WORK"' EXIT
 OPENSENSOR_MQTT_URL=mqtt://127.0.0.1:$mport OPENSENSOR_METRICS_LISTEN=127.0.0.1:$hport \
     run outlets start --simulate --speed 600 --start 2025-06-01T00:00:00Z --stop-after 2h --output outlets
 kill $broker $scraper 2>/dev/null || true
