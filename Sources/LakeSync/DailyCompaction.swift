@@ -113,7 +113,7 @@ public actor DailyCompaction {
         }
         let (nowMillis, grace, synced) = (now(), graceMillis, ledgerPath != nil)
         let isReady: @Sendable (CompactionDay) -> Bool = { day in
-            DayCompactor.isClosed(day.date, nowMillis: nowMillis, graceMillis: grace) && (!synced || stored.contains(Self.key(day)))
+            DayCompactor.isClosed(day.date, nowMillis: nowMillis, graceMillis: grace) && (!synced || stored.contains(day.folder))
         }
         let compactor = DayCompactor(source: source, target: target, kind: kind, workers: 1) { isReady($0) }
         pass.report = await compactor.run(days)
@@ -149,10 +149,8 @@ public actor DailyCompaction {
 
     struct Trouble: Error { var message: String }
 
-    static func key(_ day: CompactionDay) -> String { "\(day.station) \(day.date)" }
-
-    /// The days each of whose batch files the ledger records as stored, with the size it has
-    /// now. Without a ledger, none (then readiness does not ask).
+    /// The day folders each of whose batch files the ledger records as stored, with the size it
+    /// has now. Without a ledger, none (then readiness does not ask).
     func provenStored(_ days: [CompactionDay]) -> Result<Set<String>, Trouble> {
         guard let ledgerPath else { return .success([]) }
         // Read under the ledger's lock, as retention reads it: no sync changes it meanwhile.
@@ -170,14 +168,12 @@ public actor DailyCompaction {
         var out: Set<String> = []
         for day in days {
             let all = day.sources.allSatisfy { meta in
-                let path = meta.path.rawValue
-                guard let entry = LakeLayout.parse(path), let key = LedgerFileKey(entry),
-                      let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")),
-                      let stamp = ledger.provenStored(day: String(path[..<slash]), key)
+                guard let entry = LakeLayout.parse(meta.path.rawValue), let key = LedgerFileKey(entry),
+                      let stamp = ledger.provenStored(day: day.folder, key)
                 else { return false }
                 return stamp.size == Int64(meta.size)
             }
-            if all { out.insert(Self.key(day)) }
+            if all { out.insert(day.folder) }
         }
         return .success(out)
     }

@@ -29,13 +29,16 @@ public struct PrefixedObjectStore: ObjectStore {
         try ObjectPath(prefix: prefix, relativePath: path.rawValue)
     }
 
-    /// `meta` with its key made relative; nil for a key outside the prefix (which a store that
-    /// honours its listing's prefix never returns).
+    /// `key` without the prefix, compared byte for byte as keys are (ObjectPath); nil for a key
+    /// outside the prefix, which a store that honours its listing's prefix never returns.
+    private func relative(_ key: String) -> String? {
+        let (bytes, prefix) = (Array(key.utf8), Array(keyPrefix.utf8))
+        guard bytes.count > prefix.count, bytes.starts(with: prefix) else { return nil }
+        return String(decoding: bytes[prefix.count...], as: UTF8.self)
+    }
+
     private func relative(_ meta: ObjectMeta) -> ObjectMeta? {
-        let key = meta.path.rawValue
-        guard key.utf8.count > keyPrefix.utf8.count, key.hasPrefix(keyPrefix),
-              let path = try? ObjectPath(String(key.dropFirst(keyPrefix.count)))
-        else { return nil }
+        guard let key = relative(meta.path.rawValue), let path = try? ObjectPath(key) else { return nil }
         var out = meta
         out.path = path
         return out
@@ -67,7 +70,7 @@ public struct PrefixedObjectStore: ObjectStore {
             prefix: keyPrefix + prefix, delimiter: delimiter, continuation: continuation, maxKeys: maxKeys)
         return ObjectListPage(
             objects: page.objects.compactMap(relative), nextToken: page.nextToken,
-            commonPrefixes: page.commonPrefixes.compactMap { $0.hasPrefix(keyPrefix) ? String($0.dropFirst(keyPrefix.count)) : nil })
+            commonPrefixes: page.commonPrefixes.compactMap(relative))
     }
 
     public func delete(_ path: ObjectPath) async throws {

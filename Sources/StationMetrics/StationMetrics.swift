@@ -98,7 +98,7 @@ public final class StationMetrics: ReadingOutlet {
         }
     }
 
-    /// A compaction of one day ended (the compaction code reports here; zero until it runs).
+    /// A compaction of one day ended (DailyCompaction's passes in `start` report here).
     public func compactionFinished(succeeded: Bool) {
         state.withLock { s in
             if succeeded { s.compactions += 1 } else { s.compactionFailures += 1 }

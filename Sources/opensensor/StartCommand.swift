@@ -178,11 +178,9 @@ struct StartCommand: AsyncParsableCommand {
     static func retention(_ config: StationConfig, targets: [SyncTarget], dayFiles: [String: DayFolderSet], clock: any WallClock,
                           logger: Logger) -> (afterSync: [String: Retention], hourly: [Retention])
     {
-        var lakes = [(label: "data", root: config.outputDirectory, syncOn: config.sync.enabled)]
-        if config.healthEnabled { lakes.append(("health", config.healthDirectory, config.healthSync.enabled)) }
         var afterSync: [String: Retention] = [:]
         var hourly: [Retention] = []
-        for lake in lakes {
+        for lake in lakes(config) {
             let policy = config.retentionPolicy(syncEnabled: lake.syncOn)
             guard policy.isActive else { continue }
             let target = targets.first { $0.label == lake.label }
@@ -210,14 +208,10 @@ struct StartCommand: AsyncParsableCommand {
         -> (afterSync: [String: DailyCompaction], hourly: [DailyCompaction], dayFiles: [String: DayFolderSet])
     {
         guard config.compactEnabled else { return ([:], [], [:]) }
-        var lakes = [(label: "data", kind: LakeKind.data, root: config.outputDirectory, daily: config.dailyDirectory)]
-        if config.healthEnabled {
-            lakes.append(("health", .health, config.healthDirectory, config.healthDailyDirectory))
-        }
         var afterSync: [String: DailyCompaction] = [:]
         var hourly: [DailyCompaction] = []
         var dayFiles: [String: DayFolderSet] = [:]
-        for lake in lakes {
+        for lake in lakes(config) {
             let target = targets.first { $0.label == lake.label }
             let prefix = config.dailyStoragePrefix(health: lake.kind == .health)
             let pass = DailyCompaction(
@@ -238,6 +232,15 @@ struct StartCommand: AsyncParsableCommand {
             }
         }
         return (afterSync, hourly, dayFiles)
+    }
+
+    /// The station's lakes: sensor data, and health data when it is recorded.
+    static func lakes(_ config: StationConfig) -> [(label: String, kind: LakeKind, root: String, daily: String, syncOn: Bool)] {
+        var lakes = [(label: "data", kind: LakeKind.data, root: config.outputDirectory, daily: config.dailyDirectory, syncOn: config.sync.enabled)]
+        if config.healthEnabled {
+            lakes.append(("health", .health, config.healthDirectory, config.healthDailyDirectory, config.healthSync.enabled))
+        }
+        return lakes
     }
 
     /// Milliseconds of `90s`, `15m`, `2h`, `1d` or plain seconds.

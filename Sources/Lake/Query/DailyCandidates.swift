@@ -1,7 +1,7 @@
-// Day files in a query: for each day folder of the range, the day file of the daily lake — a
-// folder, or a bucket's `<prefix>-daily` (Sources/Lake/DayFile.swift) — replaces the day's batch files when it stands for them — every
-// batch file still in the raw lake is one it records, with the same size — and is read alone when
-// retention has deleted the batch files. A day is never read from both. A stale day file (a
+// Day files in a query: for each day folder of the range, the day file of the daily lake (a
+// folder, or a bucket's `<prefix>-daily`; Sources/Lake/DayFile.swift) replaces the day's batch
+// files when it stands for them — every batch file still in the raw lake is one it records, with
+// the same size — and is read alone when retention has deleted the batch files. A day is never read from both. A stale day file (a
 // batch arrived after it was made) is passed over until compaction replaces it.
 //
 // Answers are identical to the last bit: the query sums each batch file on its own and adds the
