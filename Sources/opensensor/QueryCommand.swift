@@ -21,7 +21,12 @@ struct QueryCommand: AsyncParsableCommand {
             Buckets start at UTC midnight and every --every after it; --from is inclusive and --to \
             exclusive. Nulls are ignored: a bucket whose column is all null has an empty average. \
             Unreadable files are skipped with a warning naming them. Only day folders that can hold \
-            the range are opened, and only row groups whose timestamp statistics overlap it are read.
+            the range are opened, and only row groups whose timestamp statistics overlap it are read. \
+            Sensor values outside the plausibility ranges (a stuck particle sensor: PM1 = PM2.5 = \
+            PM10 > 0, or any PM above 1000 µg/m³; gas below 0 or above 10,000 kΩ; temperature \
+            outside −40…85 °C; humidity outside 0–100 %; pressure outside 300–1100 hPa; light \
+            outside 0–64,000 lux; proximity outside 0–2047) are left out of the aggregates and \
+            counted on stderr; --keep-implausible keeps them.
             """)
 
     @Option(help: "The lake's root: a folder, or s3://BUCKET/PREFIX read with the storage settings sync uses (default: the configured output directory, or health directory with --health).")
@@ -48,6 +53,9 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(help: "table, csv or json (one object per line).")
     var format: String = "table"
 
+    @Flag(name: .customLong("keep-implausible"), help: "Average implausible sensor values in too, instead of leaving them out.")
+    var keepImplausible = false
+
     @OptionGroup var configOptions: ConfigOptions
 
     func validate() throws {
@@ -59,7 +67,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     /// The query the options describe, or a `ValidationError` naming the option at fault.
     func query() throws -> LakeQuery {
-        var q = LakeQuery(kind: health ? .health : .data, stations: Set(station))
+        var q = LakeQuery(kind: health ? .health : .data, stations: Set(station), keepImplausible: keepImplausible)
         if let from {
             guard let t = LakeQuery.parseTime(from) else {
                 throw ValidationError("--from: expected an ISO-8601 UTC time (2025-06-01T12:00:00Z) or a day (2025-06-01), got '\(from)'")
@@ -141,6 +149,9 @@ struct QueryCommand: AsyncParsableCommand {
         QueryOutput.write(result, as: format) { print($0) }
         if !result.skipped.isEmpty {
             StderrText.write("warning: \(result.skipped.count) unreadable file(s) skipped; the answer leaves them out\n")
+        }
+        if result.implausible > 0 {
+            StderrText.write("query: \(result.implausible) reading(s) had implausible values, left out of the aggregates (--keep-implausible keeps them)\n")
         }
     }
 }

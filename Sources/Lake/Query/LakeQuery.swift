@@ -77,10 +77,17 @@ public struct LakeQuery: Sendable, Equatable {
     public var every: BucketWidth
     /// Columns to aggregate, in output order; empty means every numeric column of the schema.
     public var columns: [String]
+    /// Averages implausible sensor values in too (Plausibility.swift); by default they are left
+    /// out and counted.
+    public var keepImplausible: Bool
+
+    /// Whether the plausibility rules apply: to the sensor lake, unless told to keep everything.
+    public var judgesPlausibility: Bool { kind == .data && !keepImplausible }
 
     public init(kind: LakeKind = .data, stations: Set<String> = [], from: Int64? = nil, to: Int64? = nil,
-                every: BucketWidth = .hour, columns: [String] = []) {
+                every: BucketWidth = .hour, columns: [String] = [], keepImplausible: Bool = false) {
         self.kind = kind
+        self.keepImplausible = keepImplausible
         self.stations = stations
         self.from = from
         self.to = to

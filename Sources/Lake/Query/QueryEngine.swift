@@ -104,12 +104,12 @@ public struct QueryEngine: Sendable {
             outcomes.withUnsafeMutableBufferPointer { slots in
                 let base = chunk.startIndex
                 if threads == 1 {
-                    for k in chunk.indices { slots[k - base] = read(files[toRead[k].file], toRead[k].bounds, query.every, columns) }
+                    for k in chunk.indices { slots[k - base] = read(files[toRead[k].file], toRead[k].bounds, query, columns) }
                 } else {
                     let out = Slots(buffer: slots)
                     DispatchQueue.concurrentPerform(iterations: threads) { w in
                         for k in stride(from: base + w, to: chunk.endIndex, by: threads) {
-                            out.buffer[k - base] = read(files[toRead[k].file], toRead[k].bounds, query.every, columns)
+                            out.buffer[k - base] = read(files[toRead[k].file], toRead[k].bounds, query, columns)
                         }
                     }
                 }
@@ -193,7 +193,7 @@ public struct QueryEngine: Sendable {
                 day.interior = start >= from && start + BucketWidth.dayMillis <= to
             }
             if day.interior, let cache {
-                day.key = "\(query.kind.rawValue)|\(dayPath)|\(w)|\(columnKey)"
+                day.key = "\(query.kind.rawValue)|\(dayPath)|\(w)|\(columnKey)|\(query.judgesPlausibility)"
                 // A day file is replaced when a late batch re-compacts its day: its size keys it too.
                 day.signature = files[i..<j].map { $0.isDayFile ? "\($0.path) \($0.size)" : $0.path }
                 day.cached = cache.lookup(day.key!, day.signature)
@@ -260,14 +260,15 @@ public struct QueryEngine: Sendable {
 
     /// Reads one file into the groups of its own buckets; any problem skips the whole file, so
     /// an answer never holds part of a file.
-    func read(_ file: Candidate, _ bounds: (from: Int64, to: Int64), _ every: BucketWidth, _ columns: [Column]) -> Outcome {
+    func read(_ file: Candidate, _ bounds: (from: Int64, to: Int64), _ query: LakeQuery, _ columns: [Column]) -> Outcome {
         var groupsRead = 0, groupsPruned = 0
-        let partial = read(file, bounds, every, columns, &groupsRead, &groupsPruned)
+        let partial = read(file, bounds, query, columns, &groupsRead, &groupsPruned)
         return Outcome(partial: partial, groupsRead: groupsRead, groupsPruned: groupsPruned)
     }
 
-    private func read(_ file: Candidate, _ bounds: (from: Int64, to: Int64), _ every: BucketWidth, _ columns: [Column],
+    private func read(_ file: Candidate, _ bounds: (from: Int64, to: Int64), _ query: LakeQuery, _ columns: [Column],
                       _ groupsRead: inout Int, _ groupsPruned: inout Int) -> Result<FilePartial, QueryError> {
+        let every = query.every
         let bytes: [UInt8], meta: FileMetaData
         do {
             let from: any LakeSource = file.isDayFile ? (dailySource ?? source) : source
@@ -308,6 +309,14 @@ public struct QueryEngine: Sendable {
             }
         }
 
+        // The particulate rule judges PM1, PM2.5 and PM10 together, asked for or not.
+        var particulate: [Int?]? = nil
+        if query.judgesPlausibility, columns.contains(where: { Plausibility.particulate.contains($0.name) }) {
+            particulate = Plausibility.particulate.map { name in
+                leaves.firstIndex { $0.name == name && [.int32, .int64, .float, .double].contains($0.type) }
+            }
+        }
+
         let (from, to) = bounds
         var partial = FilePartial(columns: columns.count)
         // A day file is summed source by source, as its batch files would be; any other file is
@@ -334,7 +343,10 @@ public struct QueryEngine: Sendable {
             groupsRead += 1
             let rows = groupStarts[g]..<(groupStarts[g] + Int(group.numRows))
             do {
-                let decoded = try DecodedGroup(bytes, meta, group: g, timestamp: tsIndex, sources: sources, names: columns.map(\.name))
+                var decoded = try DecodedGroup(bytes, meta, group: g, timestamp: tsIndex, sources: sources, names: columns.map(\.name))
+                if query.judgesPlausibility {
+                    try decoded.judge(columns.map(\.name), particulate: particulate, bytes, meta, group: g)
+                }
                 for (r, run) in runs.enumerated() {
                     let lo = max(run.lowerBound, rows.lowerBound), hi = min(run.upperBound, rows.upperBound)
                     guard lo < hi else { continue }
@@ -359,6 +371,8 @@ struct FilePartial {
     let columnCount: Int
     var buckets: [Int64] = []
     var counts: [Int64] = []
+    /// Readings of each bucket with a value left out as implausible.
+    var implausible: [Int64] = []
     /// `slot * columnCount + column`.
     var aggregates: [Aggregate] = []
     private var slotOf: [Int64: Int] = [:]
@@ -371,6 +385,7 @@ struct FilePartial {
         slotOf[bucket] = s
         buckets.append(bucket)
         counts.append(0)
+        implausible.append(0)
         aggregates.append(contentsOf: repeatElement(Aggregate(), count: columnCount))
         return s
     }
@@ -380,6 +395,7 @@ struct FilePartial {
         for (k, bucket) in o.buckets.enumerated() where o.counts[k] > 0 {
             let s = slot(bucket)
             counts[s] += o.counts[k]
+            implausible[s] += o.implausible[k]
             for c in 0..<columnCount { aggregates[s * columnCount + c].merge(o.aggregates[k * columnCount + c]) }
         }
     }
@@ -403,12 +419,20 @@ struct FilePartial {
             }
             slots[i] = lastSlot
             counts[lastSlot] += 1
+            if let left = group.leftOut, left[i] { implausible[lastSlot] += 1 }
         }
         let n = columnCount
         for (c, values) in group.values.enumerated() {
             guard let values else { continue }
+            let dropped = group.dropped.isEmpty ? nil : group.dropped[c]
             aggregates.withUnsafeMutableBufferPointer { agg in
                 func fold<T>(_ v: [T?], _ double: (T) -> Double) {
+                    if let dropped {
+                        for i in window where slots[i] >= 0 && !dropped[i] {
+                            if let x = v[i] { agg[slots[i] * n + c].add(double(x)) }
+                        }
+                        return
+                    }
                     for i in window where slots[i] >= 0 {
                         if let x = v[i] { agg[slots[i] * n + c].add(double(x)) }
                     }
@@ -431,6 +455,11 @@ struct DecodedGroup {
     var times: [Int64?]
     /// By aggregated column; nil for a column the file lacks.
     var values: [ColumnValues?]
+    /// By aggregated column, the rows whose value a plausibility rule leaves out (nil: no rule
+    /// or nothing left out); empty when the question keeps every value.
+    var dropped: [[Bool]?] = []
+    /// Rows with any value left out, when the question judges plausibility.
+    var leftOut: [Bool]?
 
     init(_ bytes: [UInt8], _ meta: FileMetaData, group g: Int, timestamp ts: Int, sources: [Int?], names: [String]) throws(ParquetReadError) {
         let rows = Int(meta.rowGroups[g].numRows)
@@ -454,6 +483,59 @@ struct DecodedGroup {
     }
 }
 
+extension DecodedGroup {
+    /// Marks the values the rules of Plausibility.swift leave out. `particulate` locates PM1,
+    /// PM2.5 and PM10 in the file (nil: no particulate column was asked for).
+    mutating func judge(_ names: [String], particulate: [Int?]?, _ bytes: [UInt8], _ meta: FileMetaData, group g: Int) throws(ParquetReadError) {
+        let rows = times.count
+        var stuck: [Bool]?
+        if let particulate {
+            var pm: [[Double?]] = []
+            for source in particulate {
+                guard let source else {
+                    pm.append(Array(repeating: nil, count: rows))
+                    continue
+                }
+                let v = try ParquetFile.readColumn(bytes, metadata: meta, rowGroup: g, column: source)
+                guard v.count == rows else { throw ParquetReadError("a particulate column holds \(v.count) values for \(rows) rows") }
+                pm.append(Self.doubles(v))
+            }
+            stuck = (0..<rows).map { Plausibility.particulateImplausible(pm[0][$0], pm[1][$0], pm[2][$0]) }
+        }
+        var left = [Bool](repeating: false, count: rows)
+        var any = false
+        dropped = names.indices.map { c in
+            guard let v = values[c], Plausibility.applies(to: names[c]) else { return nil }
+            let doubles = Self.doubles(v)
+            var out = [Bool](repeating: false, count: rows)
+            var hit = false
+            let isParticulate = Plausibility.particulate.contains(names[c])
+            for i in 0..<rows {
+                guard let x = doubles[i] else { continue }
+                if isParticulate ? stuck![i] : !Plausibility.plausible(names[c], x) {
+                    out[i] = true
+                    left[i] = true
+                    hit = true
+                }
+            }
+            any = any || hit
+            return hit ? out : nil
+        }
+        leftOut = any ? left : nil
+    }
+
+    static func doubles(_ v: ColumnValues) -> [Double?] {
+        switch v {
+        case .float(let x): x.map { $0.map(Double.init) }
+        case .double(let x): x
+        case .int32(let x): x.map { $0.map(Double.init) }
+        case .int64(let x): x.map { $0.map(Double.init) }
+        case .boolean(let x): x.map { $0.map { $0 ? 1 : 0 } }
+        case .string(let x): x.map { _ in nil }
+        }
+    }
+}
+
 /// The groups of the whole answer, keyed by (station, bucket start).
 struct Totals {
     struct Key: Hashable {
@@ -466,6 +548,7 @@ struct Totals {
     var stationIndex: [String: Int] = [:]
     var keys: [Key] = []
     var counts: [Int64] = []
+    var implausible: [Int64] = []
     var aggregates: [Aggregate] = []
     var slotOf: [Key: Int] = [:]
 
@@ -492,9 +575,11 @@ struct Totals {
                 slotOf[key] = slot
                 keys.append(key)
                 counts.append(0)
+                implausible.append(0)
                 aggregates.append(contentsOf: repeatElement(Aggregate(), count: columnCount))
             }
             counts[slot] += p.counts[k]
+            implausible[slot] += p.implausible[k]
             for c in 0..<columnCount {
                 aggregates[slot * columnCount + c].merge(p.aggregates[k * columnCount + c])
             }
@@ -507,7 +592,8 @@ struct Totals {
             return a.station != b.station ? stations[a.station] < stations[b.station] : a.bucket < b.bucket
         }.map { slot in
             QueryGroup(station: stations[keys[slot].station], start: keys[slot].bucket, count: counts[slot],
-                       aggregates: Array(aggregates[(slot * columnCount)..<((slot + 1) * columnCount)]))
+                       aggregates: Array(aggregates[(slot * columnCount)..<((slot + 1) * columnCount)]),
+                       implausible: implausible[slot])
         }
     }
 }

@@ -51,6 +51,17 @@ public struct QueryGroup: Sendable, Equatable {
     public var count: Int64
     /// One per aggregated column, in the order of `QueryResult.columns`.
     public var aggregates: [Aggregate]
+    /// Readings of the bucket with a value the plausibility rules left out of the aggregates
+    /// (Plausibility.swift); 0 when the question keeps them.
+    public var implausible: Int64 = 0
+
+    public init(station: String, start: Int64, count: Int64, aggregates: [Aggregate], implausible: Int64 = 0) {
+        self.station = station
+        self.start = start
+        self.count = count
+        self.aggregates = aggregates
+        self.implausible = implausible
+    }
 }
 
 /// A file the engine could not use, and why.
@@ -76,4 +87,7 @@ public struct QueryResult: Sendable {
     /// Day partitions skipped by their path alone.
     public var partitionsPruned = 0
     public var skipped: [SkippedFile] = []
+
+    /// Readings with a value left out as implausible, over the whole answer.
+    public var implausible: Int64 { groups.reduce(0) { $0 + $1.implausible } }
 }
