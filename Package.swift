@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"], swiftSettings: strict),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "Lake", "Parquet", "CivilTime", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["Dashboard", "Lake", "Parquet", "CivilTime", "ObjectStore", .product(name: "HummingbirdTesting", package: "hummingbird")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(

@@ -58,7 +58,7 @@ public struct Dashboard: Sendable {
         router.add(middleware: Guard(hosts: hosts))
         router.get("/") { request, _ in
             try await self.respond(request) { c in
-                Self.html(Pages.index(self.view.stations(), dataRoot: self.view.dataRoot, c), c)
+                Self.html(Pages.index(try self.view.stations(), location: self.view.location, network: self.view.isNetwork, c), c)
             }
         }
         router.get("/stations/:id") { request, context in
@@ -70,27 +70,7 @@ public struct Dashboard: Sendable {
         router.get("/api/stations") { request, _ in
             try await self.respond(request, api: true) { _ in
                 let format = try Self.format(request)
-                let stations = self.view.stations()
-                let now = self.now()
-                var lines: [String] = []
-                if format == .csv {
-                    lines.append("station,last_reading,age_seconds,has_health")
-                    for s in stations {
-                        lines.append("\(s.id),\(s.lastReading.map(ISO8601.format(millis:)) ?? ""),\(s.lastReading.map { String((now - $0) / 1000) } ?? ""),\(s.hasHealth)")
-                    }
-                } else {
-                    for s in stations {
-                        let j = JSONWriter()
-                        j.object {
-                            j.field("station") { j.string(s.id) }
-                            j.field("last_reading") { j.string(s.lastReading.map(ISO8601.format(millis:))) }
-                            j.field("age_seconds") { j.number(s.lastReading.map { (now - $0) / 1000 }) }
-                            j.field("has_health") { j.bool(s.hasHealth) }
-                        }
-                        lines.append(j.out)
-                    }
-                }
-                return Self.text(lines, format)
+                return Self.text(Self.stationLines(try self.view.stations(), format, now: self.now()), format)
             }
         }
         router.get("/api/stations/:id/latest") { request, context in
@@ -140,7 +120,7 @@ public struct Dashboard: Sendable {
                     if columns.contains("") { throw DashboardError.badRequest("columns: expected comma-separated names, got '\(list)'") }
                 }
                 let range = try self.range(request, c)
-                let result = try self.view.series(id, kind, range, columns: columns)
+                let result = try self.view.series(id, kind, range, columns: columns, keepImplausible: try Self.keepImplausible(request))
                 var lines: [String] = []
                 QueryOutput.write(result, as: format) { lines.append($0) }
                 return Self.text(lines, format)
@@ -188,7 +168,7 @@ public struct Dashboard: Sendable {
     /// second per station-month here; the later loads read only the first and last day).
     public func warmUp(logger: Logger) {
         let started = now()
-        for station in view.stations() {
+        for station in (try? view.stations()) ?? [] where station.unavailable == nil {
             for name in ["7d", "30d"] {
                 guard let range = try? ViewRange.parse(range: name, from: nil, to: nil, now: now(), zone: .utc) else { continue }
                 _ = try? view.series(station.id, .data, range, columns: Catalog.columns(.data))
@@ -202,7 +182,7 @@ public struct Dashboard: Sendable {
 
     func station(_ context: BasicRequestContext) throws(DashboardError) -> String {
         let id = context.parameters.get("id") ?? ""
-        guard view.knows(id) else { throw .notFound("no station '\(id)' in \(view.dataRoot)") }
+        guard view.knows(id) else { throw .notFound("no station '\(id)' in \(view.location)") }
         return id
     }
 
@@ -243,6 +223,15 @@ public struct Dashboard: Sendable {
         return f
     }
 
+    /// `?keep_implausible=1` averages implausible sensor values in (Plausibility.swift).
+    static func keepImplausible(_ request: Request) throws(DashboardError) -> Bool {
+        switch request.uri.queryParameters.get("keep_implausible") {
+        case nil, "0", "false": false
+        case "1", "true": true
+        case let other?: throw .badRequest("keep_implausible: expected 1 or 0, got '\(other)'")
+        }
+    }
+
     static func kind(_ request: Request) throws(DashboardError) -> LakeKind {
         switch request.uri.queryParameters.get("health") {
         case nil, "0", "false": .data
@@ -253,11 +242,60 @@ public struct Dashboard: Sendable {
 
     func stationData(_ id: String, _ request: Request, _ c: Pages.Context) throws(DashboardError) -> Pages.StationData {
         let range = try range(request, c)
+        let keep = try Self.keepImplausible(request)
         let latest = try view.latest(id, .data)
-        let sensor = try view.series(id, .data, range, columns: Catalog.columns(.data))
+        let sensor = try view.series(id, .data, range, columns: Catalog.columns(.data), keepImplausible: keep)
         var health: QueryResult?
         if view.hasHealth(id) { health = try view.series(id, .health, range, columns: Catalog.columns(.health)) }
-        return Pages.StationData(id: id, range: range, latest: latest, sensor: sensor, health: health)
+        return Pages.StationData(id: id, range: range, latest: latest, sensor: sensor, health: health,
+                                 registry: view.registryEntry(id), keepImplausible: keep)
+    }
+
+    /// The front page as CSV or JSON lines: each station's newest reading, its PM2.5 and PM10
+    /// with their AQI, and — for a network — its registry entry; an unavailable station says why.
+    static func stationLines(_ stations: [StationSummary], _ format: QueryFormat, now: Int64) -> [String] {
+        var lines: [String] = []
+        func pm(_ s: StationSummary, _ column: String) -> Double? {
+            guard let l = s.latest, !l.implausible.contains(column) else { return nil }
+            return l.values[column]
+        }
+        if format == .csv {
+            lines.append("station,name,latitude,longitude,station_type,last_reading,age_seconds,pm25,pm10,aqi,aqi_category,has_health,unavailable")
+            for s in stations {
+                let aqi = AirQuality.combined(pm25: pm(s, "pm25"), pm10: pm(s, "pm10"))
+                let cells: [String?] = [
+                    s.id, s.registry?.name, s.registry?.latitude.map { "\($0)" }, s.registry?.longitude.map { "\($0)" }, s.registry?.stationType,
+                    s.lastReading.map(ISO8601.format(millis:)), s.lastReading.map { String((now - $0) / 1000) },
+                    pm(s, "pm25").map { number($0, .data) }, pm(s, "pm10").map { number($0, .data) },
+                    aqi.map { String($0.index) }, aqi?.category.name, "\(s.hasHealth)", s.unavailable,
+                ]
+                lines.append(cells.map { QueryOutput.csvCell($0 ?? "") }.joined(separator: ","))
+            }
+            return lines
+        }
+        for s in stations {
+            let j = JSONWriter()
+            let aqi = AirQuality.combined(pm25: pm(s, "pm25"), pm10: pm(s, "pm10"))
+            j.object {
+                j.field("station") { j.string(s.id) }
+                if let r = s.registry {
+                    j.field("name") { j.string(r.name) }
+                    j.field("latitude") { j.number(r.latitude) }
+                    j.field("longitude") { j.number(r.longitude) }
+                    j.field("station_type") { j.string(r.stationType) }
+                }
+                j.field("last_reading") { j.string(s.lastReading.map(ISO8601.format(millis:))) }
+                j.field("age_seconds") { j.number(s.lastReading.map { (now - $0) / 1000 }) }
+                j.field("pm25") { j.number(pm(s, "pm25").map { Float($0) }) }
+                j.field("pm10") { j.number(pm(s, "pm10").map { Float($0) }) }
+                j.field("aqi") { j.number(aqi.map { Int64($0.index) }) }
+                j.field("aqi_category") { j.string(aqi?.category.name) }
+                j.field("has_health") { j.bool(s.hasHealth) }
+                j.field("unavailable") { j.string(s.unavailable) }
+            }
+            lines.append(j.out)
+        }
+        return lines
     }
 
     static func number(_ v: Double, _ kind: LakeKind) -> String {

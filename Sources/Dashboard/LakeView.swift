@@ -3,6 +3,7 @@
 // requests, so batches a running collector adds show up on the next page load; every question
 // costs a few directory reads plus the files of the range asked for.
 
+import Dispatch
 public import Lake
 import Parquet
 
@@ -20,12 +21,55 @@ public struct DashboardError: Error, Sendable, CustomStringConvertible, Equatabl
     static func notFound(_ m: String) -> Self { Self(status: 404, m) }
 }
 
+/// Where a lake's files are: its batch files, and the day files read in place of a compacted
+/// day's (QueryEngine.dailyRemote).
+public struct LakeLocation: Sendable {
+    public var source: any LakeSource
+    public var daily: (any LakeSource)?
+
+    public init(source: any LakeSource, daily: (any LakeSource)?) {
+        self.source = source
+        self.daily = daily
+    }
+
+    /// A folder on this machine, with its day files in the sibling `<root>-daily`.
+    public static func folder(_ root: String) -> LakeLocation {
+        LakeLocation(source: FolderLakeSource(root: root), daily: FolderLakeSource(root: LakeLayout.dailyRoot(of: root)))
+    }
+
+    func engine(cache: QueryCache) -> QueryEngine {
+        var engine = QueryEngine(source: source, cache: cache)
+        engine.dailyRemote = daily
+        return engine
+    }
+}
+
+/// One station of a network the dashboard serves: its entry in the registry and where its lake is.
+public struct NetworkStation: Sendable {
+    public var registry: RegisteredStation
+    /// The lake holding the station's `station=<registry.lakeStation>` folder.
+    public var data: LakeLocation
+
+    public init(registry: RegisteredStation, data: LakeLocation) {
+        self.registry = registry
+        self.data = data
+    }
+}
+
 /// One station as the front page lists it.
-public struct StationSummary: Sendable, Equatable {
+public struct StationSummary: Sendable {
     public var id: String
-    /// The newest reading's time (ms UTC), nil when the station has no readable batch yet.
-    public var lastReading: Int64?
+    /// The station's registry entry (a network dashboard), nil for a station found in a lake.
+    public var registry: RegisteredStation?
+    /// The newest reading, nil when the station has no readable batch yet.
+    public var latest: LatestRow?
     public var hasHealth: Bool
+    /// Why the station's lake could not be read (a bucket missing, denying access, out of
+    /// reach), nil when it could.
+    public var unavailable: String?
+
+    /// The newest reading's time (ms UTC).
+    public var lastReading: Int64? { latest?.time }
 }
 
 /// The newest row of a station's newest batch file.
@@ -36,11 +80,23 @@ public struct LatestRow: Sendable, Equatable {
     public var values: [String: Double]
     /// The file it came from, relative to the lake's root.
     public var file: String
+    /// The columns whose value the plausibility rules reject (Plausibility.swift): shown, but
+    /// marked, and given no air-quality category.
+    public var implausible: Set<String> = []
 }
 
 public struct LakeView: Sendable {
-    public let dataRoot: String
-    public let healthRoot: String?
+    /// The stations served: every station of a lake (and of its health lake), or a network's
+    /// stations from its registry.
+    public enum Stations: Sendable {
+        case lake(data: LakeLocation, health: LakeLocation?)
+        case network([NetworkStation])
+    }
+
+    public let stationsServed: Stations
+    /// What is served, for the page header and messages: a folder, `s3://bucket/prefix`, or the
+    /// registry's file name.
+    public let location: String
     /// Sums of whole past days, so a 30-day page reads only the files of its first and last
     /// day once the days between have been read.
     let cache: QueryCache
@@ -48,30 +104,102 @@ public struct LakeView: Sendable {
     /// The cache's default memory budget: months of days at every width a page uses.
     public static let defaultCacheBytes = 64 << 20
 
-    public init(dataRoot: String, healthRoot: String?, cache: QueryCache = QueryCache(maxBytes: LakeView.defaultCacheBytes)) {
-        self.dataRoot = dataRoot
-        self.healthRoot = healthRoot
+    /// Stations read at once for the front page (each is a few listings and one small file;
+    /// over a bucket they wait on the network).
+    static let frontPageReads = 8
+
+    public init(_ stations: Stations, location: String, cache: QueryCache = QueryCache(maxBytes: LakeView.defaultCacheBytes)) {
+        stationsServed = stations
+        self.location = location
         self.cache = cache
     }
 
-    func root(_ kind: LakeKind) -> String? { kind == .data ? dataRoot : healthRoot }
+    /// The lake at folder `dataRoot`, with the health lake at `healthRoot`.
+    public init(dataRoot: String, healthRoot: String?, cache: QueryCache = QueryCache(maxBytes: LakeView.defaultCacheBytes)) {
+        self.init(.lake(data: .folder(dataRoot), health: healthRoot.map(LakeLocation.folder)), location: dataRoot, cache: cache)
+    }
 
-    /// Every station of either lake, sorted, with its last reading.
-    public func stations() -> [StationSummary] {
-        let ids = Set(LakeIndex.stations(dataRoot)).union(healthRoot.map(LakeIndex.stations) ?? [])
-        return ids.sorted().map { id in
-            StationSummary(id: id, lastReading: (try? latest(id, .data))??.time, hasHealth: hasHealth(id))
+    /// A station's lakes and its folder name in them.
+    struct Resolved {
+        var lakeStation: String
+        var data: LakeLocation
+        var health: LakeLocation?
+        var registry: RegisteredStation?
+    }
+
+    func resolve(_ id: String) -> Resolved? {
+        switch stationsServed {
+        case .lake(let data, let health):
+            return Resolved(lakeStation: id, data: data, health: health)
+        case .network(let list):
+            return list.first { $0.registry.id == id }.map { Resolved(lakeStation: $0.registry.lakeStation, data: $0.data, registry: $0.registry) }
         }
     }
 
-    /// Whether `id` is a station of either lake; the check every station route makes first.
+    func location(_ r: Resolved, _ kind: LakeKind) -> LakeLocation? { kind == .data ? r.data : r.health }
+
+    /// Whether this serves a network from its registry.
+    public var isNetwork: Bool {
+        if case .network = stationsServed { return true }
+        return false
+    }
+
+    /// A network station's registry entry.
+    public func registryEntry(_ id: String) -> RegisteredStation? { resolve(id)?.registry }
+
+    /// Every station, sorted by id, with its newest reading; a station whose lake cannot be
+    /// read is listed as unavailable, with the reason. Throws only when the one lake served
+    /// cannot be listed at all.
+    public func stations() throws(DashboardError) -> [StationSummary] {
+        let ids: [String]
+        switch stationsServed {
+        case .lake(let data, let health):
+            var all = Set(LakeIndex.stations(data.source))
+            if let failure = data.source.takeListingFailure() { throw DashboardError(status: 502, failure) }
+            if let health { all.formUnion(LakeIndex.stations(health.source)); _ = health.source.takeListingFailure() }
+            ids = all.sorted()
+        case .network(let list):
+            ids = list.map(\.registry.id).sorted()
+        }
+        var out = [StationSummary?](repeating: nil, count: ids.count)
+        out.withUnsafeMutableBufferPointer { slots in
+            let buffer = SummarySlots(buffer: slots)
+            DispatchQueue.concurrentPerform(iterations: min(Self.frontPageReads, max(1, ids.count))) { w in
+                for k in stride(from: w, to: ids.count, by: Self.frontPageReads) { buffer.buffer[k] = summary(ids[k]) }
+            }
+        }
+        return out.compactMap { $0 }
+    }
+
+    struct SummarySlots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<StationSummary?>
+    }
+
+    func summary(_ id: String) -> StationSummary {
+        let r = resolve(id)
+        var s = StationSummary(id: id, registry: r?.registry, hasHealth: false)
+        do {
+            s.latest = try latest(id, .data)
+            s.hasHealth = hasHealth(id)
+        } catch {
+            s.unavailable = error.message
+        }
+        return s
+    }
+
+    /// Whether `id` is a station served; the check every station route makes first.
     public func knows(_ id: String) -> Bool {
-        LakeIndex.hasStation(dataRoot, id) || (healthRoot.map { LakeIndex.hasStation($0, id) } ?? false)
+        switch stationsServed {
+        case .lake(let data, let health):
+            LakeIndex.hasStation(data.source, id) || (health.map { LakeIndex.hasStation($0.source, id) } ?? false)
+        case .network(let list):
+            list.contains { $0.registry.id == id }
+        }
     }
 
     public func hasHealth(_ id: String) -> Bool {
-        guard let healthRoot else { return false }
-        return !LakeIndex.newestFiles(healthRoot, station: id, kind: LakeKind.health.rawValue).isEmpty
+        guard let r = resolve(id), let health = r.health else { return false }
+        return !LakeIndex.newestFiles(health.source, station: r.lakeStation, kind: LakeKind.health.rawValue).isEmpty
     }
 
     /// Files tried, newest first, before the latest row is given up on: a file the collector
@@ -82,24 +210,30 @@ public struct LakeView: Sendable {
     /// file is found by name; within it the row with the greatest timestamp wins (rows are in
     /// time order unless the clock stepped back mid-batch). An unreadable file is passed over
     /// for the one before it; only when none of the newest few can be read is that an error.
+    /// A lake that cannot be listed (a bucket out of reach) is a 502 naming why.
     public func latest(_ id: String, _ kind: LakeKind) throws(DashboardError) -> LatestRow? {
-        guard let root = root(kind) else { return nil }
+        guard let r = resolve(id), let lake = location(r, kind) else { return nil }
         var firstError: String?
-        for (path, _) in LakeIndex.newestFiles(root, station: id, kind: kind.rawValue, limit: Self.latestAttempts) {
+        let files = LakeIndex.newestFiles(lake.source, station: r.lakeStation, kind: kind.rawValue, limit: Self.latestAttempts)
+        if let failure = lake.source.takeListingFailure() { throw DashboardError(status: 502, failure) }
+        for f in files {
             do {
-                if let row = try Self.lastRow(root, path, kind) { return row }
+                if var row = try Self.lastRow(try lake.source.contents(of: f.file), f.path, kind) {
+                    if kind == .data { row.implausible = Plausibility.implausibleColumns(row.values) }
+                    return row
+                }
             } catch {
-                if firstError == nil { firstError = "\(error)" }
+                if firstError == nil { firstError = "\(lake.source.location)/\(f.path): \(error)" }
             }
         }
         if let firstError { throw DashboardError(status: 500, firstError) }
         return nil
     }
 
-    static func lastRow(_ root: String, _ path: String, _ kind: LakeKind) throws -> LatestRow? {
-        let reader = try ParquetFileReader(path: root + "/" + path)
+    static func lastRow(_ bytes: [UInt8], _ path: String, _ kind: LakeKind) throws -> LatestRow? {
+        let reader = try ParquetFileReader(bytes: bytes)
         guard let ts = reader.column(named: "timestamp"), ts.physicalType == .int64 else {
-            throw DashboardError(status: 500, "\(root)/\(path): no INT64 timestamp column")
+            throw DashboardError(status: 500, "\(path): no INT64 timestamp column")
         }
         let divisor: Int64 = switch ts.timestampUnit { case .micros?: 1000; case .nanos?: 1_000_000; default: 1 }
         var best: (time: Int64, group: Int, row: Int)?
@@ -131,8 +265,10 @@ public struct LakeView: Sendable {
 
     /// Count, average, minimum and maximum per bucket of `range` for `id`: the same answer
     /// `opensensor query` gives for the same question.
-    public func series(_ id: String, _ kind: LakeKind, _ range: ViewRange, columns: [String]) throws(DashboardError) -> QueryResult {
-        guard let root = root(kind) else { throw .notFound("no health data is configured") }
+    /// Implausible sensor values are left out and counted unless `keepImplausible`.
+    public func series(_ id: String, _ kind: LakeKind, _ range: ViewRange, columns: [String], keepImplausible: Bool = false) throws(DashboardError) -> QueryResult {
+        guard let r = resolve(id) else { throw .notFound("no station '\(id)'") }
+        guard let lake = location(r, kind) else { throw .notFound("no health data is configured") }
         // The engine caches days by their column list: asked in one order (sorted), `b,a`
         // and `a,b` share their entries instead of each filling the cache.
         var seen = Set<String>()
@@ -140,18 +276,22 @@ public struct LakeView: Sendable {
             throw DashboardError(status: 400, "column '\(name)' is given twice")
         }
         let canonical = columns.sorted()
-        let query = range.query(kind: kind, station: id, columns: canonical)
+        var query = range.query(kind: kind, station: r.lakeStation, columns: canonical)
+        query.keepImplausible = keepImplausible
         var result: QueryResult
         do {
-            result = try QueryEngine(root: root, cache: cache).run(query)
+            result = try lake.engine(cache: cache).run(query)
         } catch {
             throw DashboardError(status: 400, error.message)
         }
+        // A bucket that is missing, denies access or cannot be reached is no empty chart.
+        if let failure = lake.source.takeListingFailure() { throw DashboardError(status: 502, failure) }
         guard !columns.isEmpty, columns != canonical else { return result }
         // Back in the order asked, as `opensensor query` prints them.
         let position = Dictionary(uniqueKeysWithValues: result.columns.enumerated().map { ($1.name, $0) })
         let order = columns.map { position[$0]! }
-        result.query = range.query(kind: kind, station: id, columns: columns)
+        result.query = range.query(kind: kind, station: r.lakeStation, columns: columns)
+        result.query.keepImplausible = keepImplausible
         result.columns = order.map { result.columns[$0] }
         for g in result.groups.indices { result.groups[g].aggregates = order.map { result.groups[g].aggregates[$0] } }
         return result

@@ -9,10 +9,10 @@ import PrometheusText
 extension Dashboard {
     /// The page, or a 500 naming the family at fault (a bug, never the lake's data).
     func metricsPage() throws(DashboardError) -> String {
-        let stations = view.stations()
+        let stations = try view.stations()
         var rows: [String: (time: Int64, values: [String: Float])] = [:]
         for s in stations {
-            guard let row = try view.latest(s.id, .data) else { continue }
+            guard let row = s.latest else { continue }
             rows[s.id] = (row.time, row.values.mapValues { Float($0) })
         }
         let ids = stations.map(\.id).filter { rows[$0] != nil }

@@ -25,26 +25,68 @@ enum Pages {
 
     // MARK: Front page
 
-    static func index(_ stations: [StationSummary], dataRoot: String, _ c: Context) -> String {
-        var body = "<header><h1>opensensor</h1><p class=\"sub\">\(stations.count) station\(stations.count == 1 ? "" : "s") in <code>\(HTML.escape(dataRoot))</code> · times in \(HTML.escape(c.zone.label(from: c.now, to: c.now + 1)))</p></header>\n"
+    static func index(_ stations: [StationSummary], location: String, network: Bool, _ c: Context) -> String {
+        var body = "<header><h1>opensensor</h1><p class=\"sub\">\(stations.count) station\(stations.count == 1 ? "" : "s") in <code>\(HTML.escape(location))</code> · times in \(HTML.escape(c.zone.label(from: c.now, to: c.now + 1)))</p></header>\n"
         if stations.isEmpty {
-            body += "<p class=\"empty\">No stations yet. Start the collector (<code>opensensor start</code>) or point <code>--data</code> at a lake.</p>\n"
+            body += network
+                ? "<p class=\"empty\">The registry lists no approved station (<code>--all</code> shows the others).</p>\n"
+                : "<p class=\"empty\">No stations yet. Start the collector (<code>opensensor start</code>) or point <code>--data</code> at a lake.</p>\n"
         } else {
-            body += "<table class=\"stations\"><thead><tr><th>Station</th><th>Last reading</th><th>Age</th></tr></thead><tbody>\n"
+            body += "<table class=\"stations\"><thead><tr><th>Station</th>\(network ? "<th>Place</th><th>Type</th>" : "")<th>Last reading</th><th>Age</th><th>PM2.5</th><th>PM10</th><th>Air quality</th></tr></thead><tbody>\n"
             for s in stations {
                 let id = HTML.escape(s.id)
-                body += "<tr class=\"station\" data-station=\"\(id)\"><td><a href=\"/stations/\(id)\">\(id)</a>\(s.hasHealth ? " <span class=\"tag\">health</span>" : "")</td>"
-                if let t = s.lastReading {
-                    body += "<td>\(timeElement(t, c))</td><td>\(ageElement(t, c))</td></tr>\n"
+                let title = s.registry.map { $0.name.isEmpty ? id : HTML.escape($0.name) + " <code class=\"id\">\(id)</code>" } ?? id
+                body += "<tr class=\"station\" data-station=\"\(id)\"><td><a href=\"/stations/\(id)\">\(title)</a>\(s.hasHealth ? " <span class=\"tag\">health</span>" : "")</td>"
+                if network {
+                    body += "<td>\(place(s.registry))</td><td>\(HTML.escape([s.registry?.stationType, s.registry?.sensorType].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")))</td>"
+                }
+                if let reason = s.unavailable {
+                    body += "<td colspan=\"5\"><span class=\"unavailable\">unavailable: \(HTML.escape(reason))</span></td></tr>\n"
+                } else if let l = s.latest {
+                    body += "<td>\(timeElement(l.time, c))</td><td>\(ageElement(l.time, c))</td>"
+                    body += "<td>\(pmCell(l, "pm25", decimals: 1))</td><td>\(pmCell(l, "pm10", decimals: 0))</td><td>\(aqiCell(l))</td></tr>\n"
                 } else {
-                    body += "<td>—</td><td><span class=\"age none\">no readings yet</span></td></tr>\n"
+                    body += "<td>—</td><td><span class=\"age none\">no readings yet</span></td><td></td><td></td><td></td></tr>\n"
                 }
             }
             body += "</tbody></table>\n"
+            body += "<p class=\"sub\">Air quality: the US EPA AQI (2024 breakpoints) of the newest PM2.5 and PM10 reading, the worse of the two; the EPA's index is meant for 24-hour averages.</p>\n"
         }
         body += "<footer><a href=\"/api/stations\">JSON</a> · <a href=\"/api/stations?format=csv\">CSV</a></footer>\n"
         return document(title: "opensensor", body: body, c, live: true)
     }
+
+    /// A registry entry's place: its coordinates, and its description when it has one.
+    static func place(_ r: RegisteredStation?) -> String {
+        guard let r else { return "" }
+        var parts: [String] = []
+        if let lat = r.latitude, let lon = r.longitude {
+            parts.append("\(NumberText.format(lat, decimals: 4)), \(NumberText.format(lon, decimals: 4))")
+        }
+        if !r.description.isEmpty { parts.append(r.description) }
+        return HTML.escape(parts.joined(separator: " · "))
+    }
+
+    static func pmCell(_ l: LatestRow, _ column: String, decimals: Int) -> String {
+        guard let v = l.values[column] else { return "—" }
+        if l.implausible.contains(column) {
+            return "<span class=\"implausible\" title=\"implausible: left out of averages\">\(NumberText.format(v, decimals: decimals))?</span>"
+        }
+        return NumberText.format(v, decimals: decimals)
+    }
+
+    static func aqiCell(_ l: LatestRow) -> String {
+        func usable(_ c: String) -> Double? { l.implausible.contains(c) ? nil : l.values[c] }
+        guard let aqi = AirQuality.combined(pm25: usable("pm25"), pm10: usable("pm10")) else { return "—" }
+        // A class, not a style attribute: the page's policy admits only its own style element.
+        return "<span class=\"aqi aqi-\(aqi.category.rawValue)\" data-aqi=\"\(aqi.index)\">\(aqi.index) · \(HTML.escape(aqi.category.name))</span>"
+    }
+
+    /// The AQI categories' colours, the EPA's.
+    static let aqiCSS = AQICategory.allCases.map { k in
+        let (r, g, b) = k.rgb
+        return ".aqi-\(k.rawValue){background:rgb(\(r),\(g),\(b));color:\(k >= .unhealthy ? "#fff" : "#000")}"
+    }.joined()
 
     // MARK: Station page
 
@@ -55,12 +97,24 @@ enum Pages {
         var sensor: QueryResult
         var health: QueryResult?
         var healthLatest: LatestRow?
+        /// A network station's registry entry.
+        var registry: RegisteredStation? = nil
+        /// Whether implausible values were averaged in (`?keep_implausible=1`).
+        var keepImplausible = false
     }
 
     static func station(_ d: StationData, _ c: Context) -> String {
         let id = HTML.escape(d.id)
         let axis = TimeAxis(from: d.range.from, to: d.range.to, step: d.range.every.millis, zone: c.zone)
-        var body = "<header><p class=\"crumbs\"><a href=\"/\">opensensor</a> ›</p><h1>Station <code>\(id)</code></h1>\n<p class=\"sub\">"
+        var body = "<header><p class=\"crumbs\"><a href=\"/\">opensensor</a> ›</p>"
+        if let r = d.registry, !r.name.isEmpty {
+            body += "<h1>\(HTML.escape(r.name)) <code class=\"id\">\(id)</code></h1>\n"
+            let who = r.contributorName.isEmpty ? "" : " · by \(HTML.escape(r.contributorName))"
+            body += "<p class=\"sub\">\(place(r))\(who)</p>\n"
+        } else {
+            body += "<h1>Station <code>\(id)</code></h1>\n"
+        }
+        body += "<p class=\"sub\">"
         if let l = d.latest {
             body += "Last reading \(timeElement(l.time, c, seconds: true)) \(ageElement(l.time, c))"
         } else {
@@ -74,8 +128,9 @@ enum Pages {
         let sensorSeries = series(d.sensor)
         for h in Catalog.headlines {
             let value = d.latest?.values[h.column]
-            body += "<div class=\"big\" data-column=\"\(h.column)\"\(value.map { " data-value=\"\(Float($0).description)\"" } ?? "")>"
-            body += "<span class=\"label\">\(HTML.escape(h.label))</span>"
+            let implausible = d.latest?.implausible.contains(h.column) ?? false
+            body += "<div class=\"big\(implausible ? " implausible" : "")\" data-column=\"\(h.column)\"\(value.map { " data-value=\"\(Float($0).description)\"" } ?? "")>"
+            body += "<span class=\"label\">\(HTML.escape(h.label))\(implausible ? " (implausible)" : "")</span>"
             body += "<span class=\"value\">\(value.map { NumberText.format($0, decimals: h.decimals) } ?? "—")</span>"
             body += "<span class=\"unit\">\(HTML.escape(h.unit))</span>"
             body += Sparkline.render(ChartSeries(key: h.column, label: h.label, points: sensorSeries[h.column] ?? []), axis: axis)
@@ -83,6 +138,7 @@ enum Pages {
         }
         body += "</section>\n"
 
+        body += implausibleNote(d)
         body += "<section class=\"charts\" aria-label=\"Sensor charts\">\n"
         for chart in Catalog.sensorCharts { body += figure(chart, sensorSeries, axis, d) }
         body += "</section>\n"
@@ -95,6 +151,18 @@ enum Pages {
         body += "<footer><p>The same numbers from the command line:</p><pre><code>\(HTML.escape(d.range.command(kind: .data, station: d.id, columns: [], format: "csv")))</code></pre></footer>\n"
         let live = d.range.name != "custom"
         return document(title: "Station \(d.id) — opensensor", body: body, c, live: live)
+    }
+
+    /// How many readings of the range had values left out as implausible, with the link that
+    /// puts them back (or takes them out again).
+    static func implausibleNote(_ d: StationData) -> String {
+        let base = "?" + rangeQuery(d.range)
+        if d.keepImplausible {
+            return "<p class=\"note implausible\">Implausible sensor values are included. <a href=\"\(HTML.escape(base))\">Leave them out</a></p>\n"
+        }
+        let n = d.sensor.implausible
+        guard n > 0 else { return "" }
+        return "<p class=\"note implausible\" data-implausible=\"\(n)\">\(n) reading\(n == 1 ? "" : "s") had values outside the sensors' plausible ranges (a stuck particle sensor, a broken gas heater, …), left out of the charts. <a href=\"\(HTML.escape(base + "&keep_implausible=1"))\">Include them</a></p>\n"
     }
 
     static func rangeNav(_ d: StationData, _ c: Context) -> String {
@@ -171,7 +239,7 @@ enum Pages {
     static func document(title: String, body: String, _ c: Context, live: Bool) -> String {
         var s = "<!DOCTYPE html>\n<html lang=\"en\" data-tz=\"\(c.zone.offsetMinutes(at: c.now))\" data-zone=\"\(HTML.escape(c.zoneCookie))\" data-live=\"\(live ? 1 : 0)\"><head><meta charset=\"utf-8\">"
         s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>\(HTML.escape(title))</title>"
-        s += "<link rel=\"icon\" href=\"data:,\"><style nonce=\"\(c.nonce)\">\(css)</style></head>\n<body>\n"
+        s += "<link rel=\"icon\" href=\"data:,\"><style nonce=\"\(c.nonce)\">\(css)\(aqiCSS)</style></head>\n<body>\n"
         s += body
         s += "<script nonce=\"\(c.nonce)\">\(script)</script>\n</body></html>\n"
         return s
@@ -197,6 +265,8 @@ enum Pages {
         section.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,520px),1fr));gap:.6rem}
         figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.5rem}figure svg{width:100%;height:auto;display:block}
         svg text{fill:currentColor}.part{margin-top:1.2rem}pre{white-space:pre-wrap;word-break:break-all}.error{color:#c0392b;font-weight:600}
+        .aqi{padding:0 .4rem;border-radius:4px;white-space:nowrap}.unavailable{color:#c0392b}.implausible{color:#b35c00}.big.implausible .value{text-decoration:line-through}
+        .note{color:var(--muted);font-size:.9rem}code.id{color:var(--muted);font-size:.8em}
         """
 
     /// Tells the server the viewer's zone name and current offset through cookies and reloads

@@ -7,7 +7,12 @@ public enum LakeIndex {
     /// The station ids under `root` (its `station=<id>` folders), sorted; empty when `root`
     /// cannot be read.
     public static func stations(_ root: String) -> [String] {
-        LakeWalker(root: root).stationIDs()
+        stations(FolderLakeSource(root: root))
+    }
+
+    /// The station ids of the lake `source` lists (a folder or a bucket's prefix), sorted.
+    public static func stations(_ source: any LakeSource) -> [String] {
+        LakeWalker(source: source).stationIDs()
     }
 
     /// The newest files of `kind` (`data` or `health`) of `station`, newest first, at most
@@ -17,13 +22,20 @@ public enum LakeIndex {
     /// the day of its first reading), so it is the day's last, not its first. Only names are
     /// read, no file.
     public static func newestFiles(_ root: String, station: String, kind: String, limit: Int = 1) -> [(path: String, entry: LakeLayout.Entry)] {
-        var out: [(path: String, entry: LakeLayout.Entry)] = []
+        newestFiles(FolderLakeSource(root: root), station: station, kind: kind, limit: limit).map { ($0.path, $0.entry) }
+    }
+
+    /// ``newestFiles(_:station:kind:limit:)`` of the lake `source` lists, with each file's size
+    /// and tag for reading it.
+    public static func newestFiles(_ source: any LakeSource, station: String, kind: String, limit: Int = 1)
+        -> [(path: String, entry: LakeLayout.Entry, file: LakeFileRef)] {
+        var out: [(path: String, entry: LakeLayout.Entry, file: LakeFileRef)] = []
         guard limit > 0 else { return out }
         func order(_ e: LakeLayout.Entry) -> (Int, Int) { (e.boundaryMinute == 0 ? 1440 : e.boundaryMinute, e.attempt) }
-        let walker = LakeWalker(root: root, stations: [station], newestFirst: true)
+        let walker = LakeWalker(source: source, stations: [station], newestFirst: true)
         walker.forEachDay { day in
             let files = walker.files(in: day.path, kind: kind).sorted { order($0.entry) > order($1.entry) }
-            out.append(contentsOf: files.prefix(limit - out.count).map { ($0.path, $0.entry) })
+            out.append(contentsOf: files.prefix(limit - out.count).map { ($0.path, $0.entry, LakeFileRef(path: $0.path, size: $0.size, tag: $0.tag)) })
             return out.count < limit
         }
         return out
@@ -31,7 +43,11 @@ public enum LakeIndex {
 
     /// Whether `station` has a folder under `root`.
     public static func hasStation(_ root: String, _ station: String) -> Bool {
+        hasStation(FolderLakeSource(root: root), station)
+    }
+
+    public static func hasStation(_ source: any LakeSource, _ station: String) -> Bool {
         guard !station.contains("/"), LakeLayout.station(folder: "station=" + station) == station else { return false }
-        return LakeWalker(root: root).stationIDs().contains(station)
+        return LakeWalker(source: source).stationIDs().contains(station)
     }
 }

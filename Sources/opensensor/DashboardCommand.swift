@@ -1,5 +1,6 @@
-// `opensensor dashboard`: the lake on this machine as web pages and CSV/JSON, served read-only
-// on loopback unless told otherwise.
+// `opensensor dashboard`: a lake — a folder, a bucket's prefix, or a network's stations from
+// OpenSensor.Space's registry — as web pages and CSV/JSON, served read-only on loopback unless
+// told otherwise.
 
 import ArgumentParser
 import Dashboard
@@ -8,7 +9,9 @@ import Logging
 import CivilTime
 import Collector
 import Config
+import Dispatch
 import DurableFiles
+import S3ObjectStore
 import LakeSync
 import StationRuntime
 import Systemd
@@ -30,14 +33,26 @@ struct DashboardCommand: AsyncParsableCommand {
             prints it. Requests must name this machine in their Host header (against DNS \
             rebinding): loopback names, the --host address, and — bound to 0.0.0.0 or :: — \
             any address of this machine and its host name (and <name>.local); add other \
-            names with --allow-host.
+            names with --allow-host. \
+            --data s3://BUCKET/PREFIX serves the stations under a bucket's prefix, and --stations \
+            FILE a network from OpenSensor.Space's registry (stations.csv: approved rows only \
+            unless --all), each station read from its storage_url — both with the storage \
+            settings sync uses (no keys: unsigned requests, for public buckets) and the local \
+            cache of immutable objects. A station whose bucket is missing, denies access or \
+            cannot be reached is listed as unavailable, with the reason.
             """)
 
-    @Option(help: "The lake to serve (default: the configured output directory).")
+    @Option(help: "The lake to serve: a folder, or s3://BUCKET/PREFIX (default: the configured output directory).")
     var data: String?
 
     @Option(name: .customLong("health-data"), help: "The health lake (default: the configured health directory, or <data>-health with --data).")
     var healthData: String?
+
+    @Option(help: "A network's station registry (OpenSensor.Space's stations.csv): serve its stations, each from its storage_url.")
+    var stations: String?
+
+    @Flag(help: "With --stations: serve every row of the registry, not only the approved ones.")
+    var all = false
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -60,19 +75,77 @@ struct DashboardCommand: AsyncParsableCommand {
         for name in allowHost where name.isEmpty || name.contains("/") || name.contains(" ") {
             throw ValidationError("--allow-host takes a host name or address, got '\(name)'")
         }
+        if stations != nil && (data != nil || healthData != nil) {
+            throw ValidationError("--stations serves the registry's stations from their storage_url; it takes no --data or --health-data")
+        }
+        if all && stations == nil { throw ValidationError("--all applies to --stations") }
     }
 
-    func run() async throws {
-        let (config, warnings) = try configOptions.load()
-        let logger = LogSetup.bootstrapOnce(level: config.logLevel)
-        for w in warnings { logger.warning("\(w)") }
+    /// A page waits at most this long for a bucket (each listing, or each window of objects).
+    static let bucketTimeout: Duration = .seconds(30)
+
+    /// What to serve, and the stores to close when the server stops.
+    func lakes(_ config: StationConfig) throws -> (LakeView.Stations, location: String, stores: [S3ObjectStore]) {
+        let environment = ProcessEnvironment.all()
+        if let stations {
+            let bytes: [UInt8]
+            do { bytes = try FileIO.readWholeFile(stations, limit: 64 << 20) } catch { throw CLIError("dashboard: --stations \(stations): \(error)") }
+            var rows: [RegisteredStation]
+            do { rows = try StationRegistry.parse(bytes, file: stations) } catch { throw CLIError("dashboard: \(error)") }
+            if !all { rows = rows.filter(\.isApproved) }
+            // One store per bucket and settings; one source per station, so a failure is the
+            // station's own.
+            let cache = RemoteLake.cache(config, environment)
+            var buckets: [String: RemoteLake.Bucket] = [:]
+            var served: [NetworkStation] = []
+            for row in rows {
+                let bucket: RemoteLake.Bucket
+                if let b = buckets[row.lakeURL] {
+                    bucket = b
+                } else {
+                    do {
+                        bucket = try RemoteLake.Bucket(row.lakeURL, option: "\(stations) line \(row.line), field 'storage_url'", config: config)
+                    } catch {
+                        throw CLIError("dashboard: \(error)")
+                    }
+                    buckets[row.lakeURL] = bucket
+                }
+                let lake = RemoteLake(bucket, cache: cache, timeout: Self.bucketTimeout)
+                served.append(NetworkStation(registry: row, data: LakeLocation(source: lake.source, daily: lake.daily)))
+            }
+            return (.network(served), stations, buckets.values.map(\.store))
+        }
         let dataRoot = data ?? config.outputDirectory
+        if RemoteLake.isRemote(dataRoot) {
+            let lake = try RemoteLake.open(dataRoot, config: config, environment: environment, timeout: Self.bucketTimeout)
+            let healthURL = healthData ?? lake.source.location + "-health"
+            guard RemoteLake.isRemote(healthURL) else { throw CLIError("dashboard: --health-data \(healthURL): with --data s3://…, expected s3://BUCKET/PREFIX") }
+            let health = try RemoteLake.open(healthURL, option: "--health-data", config: config, environment: environment, timeout: Self.bucketTimeout)
+            return (.lake(data: LakeLocation(source: lake.source, daily: lake.daily), health: LakeLocation(source: health.source, daily: health.daily)),
+                    lake.source.location, [lake.store, health.store])
+        }
         let healthRoot = healthData ?? (data.map { $0 + "-health" } ?? config.healthDirectory)
         guard Self.isDirectory(dataRoot) else {
             throw CLIError("dashboard: \(dataRoot) is not a directory (give the lake with --data, or run 'opensensor start' first)")
         }
         if healthData != nil && !Self.isDirectory(healthRoot) {
             throw CLIError("dashboard: --health-data \(healthRoot) is not a directory")
+        }
+        return (.lake(data: .folder(dataRoot), health: Self.isDirectory(healthRoot) ? .folder(healthRoot) : nil), dataRoot, [])
+    }
+
+    func run() async throws {
+        let (config, warnings) = try configOptions.load()
+        let logger = LogSetup.bootstrapOnce(level: config.logLevel)
+        for w in warnings { logger.warning("\(w)") }
+        let (served, location, stores) = try lakes(config)
+        defer {
+            // Each store's connections close before the process ends.
+            if !stores.isEmpty {
+                let done = DispatchSemaphore(value: 0)
+                Task { for s in stores { try? await s.shutdown() }; done.signal() }
+                done.wait()
+            }
         }
         // Viewers' zones come from the tz database where the C library looks for it (TZDIR).
         let zones = ZoneDatabase(root: ProcessEnvironment.all()["TZDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/share/zoneinfo")
@@ -81,7 +154,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         let hosts = HostPolicy(bind: host, allowed: allowHost, hostName: Self.hostName(), localAddresses: Self.localAddresses)
         let cache = QueryCache(maxBytes: cacheMB << 20)
-        let dashboard = Dashboard(view: LakeView(dataRoot: dataRoot, healthRoot: Self.isDirectory(healthRoot) ? healthRoot : nil, cache: cache),
+        let dashboard = Dashboard(view: LakeView(served, location: location, cache: cache),
                                   zones: zones, hosts: hosts, now: { SystemWallClock().nowMillis() })
         if host != "127.0.0.1" && host != "localhost" && host != "::1" {
             logger.warning("dashboard: listening on \(host): anyone who can reach this machine can read the data")
@@ -90,7 +163,7 @@ struct DashboardCommand: AsyncParsableCommand {
         do {
             try await dashboard.run(host: host, port: port, logger: logger) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : host
-                logger.info("dashboard: http://\(shown):\(bound)/ serving \(dataRoot)")
+                logger.info("dashboard: http://\(shown):\(bound)/ serving \(location)")
                 logger.info("dashboard: answering requests for \(hosts.described)")
             }
         } catch {

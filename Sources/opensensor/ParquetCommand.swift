@@ -1,4 +1,5 @@
 import ArgumentParser
+import ObjectStore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -73,14 +74,16 @@ struct ParquetCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a Parquet file's schema, row groups, column chunks and statistics.")
 
-        @Argument(help: "The Parquet file.")
+        @Argument(help: "The Parquet file, or an object s3://BUCKET/KEY read with the storage settings sync uses.")
         var file: String
 
         @Flag(help: "Print JSON instead of text.")
         var json = false
 
+        @OptionGroup var configOptions: ConfigOptions
+
         func run() async throws {
-            let bytes = try ParquetFile.readAll(file)
+            let bytes = try await ParquetCommand.contents(of: file, configOptions)
             let meta: FileMetaData
             do {
                 meta = try FileMetaData.read(fileBytes: bytes)
@@ -104,8 +107,10 @@ extension ParquetCommand {
                 The file is read one row group at a time.
                 """)
 
-        @Argument(help: "The Parquet file.")
+        @Argument(help: "The Parquet file, or an object s3://BUCKET/KEY read with the storage settings sync uses.")
         var file: String
+
+        @OptionGroup var configOptions: ConfigOptions
 
         @Option(help: "Columns to print, comma-separated, in that order (default: all).")
         var columns: String?
@@ -117,8 +122,9 @@ extension ParquetCommand {
             guard let format = RowTextFormat(rawValue: format.lowercased()) else {
                 throw ValidationError("--format: unknown format '\(self.format)'; expected csv or json")
             }
+            let bytes = try await ParquetCommand.contents(of: file, configOptions)
             do {
-                let reader = try ParquetFileReader(path: file)
+                let reader = try ParquetFileReader(bytes: bytes)
                 let selected = try columns.map { list throws(ParquetReadError) in
                     try reader.columns(named: list.split(separator: ",").map { String($0).trimmingSpaces })
                 } ?? reader.columns
@@ -141,6 +147,24 @@ extension ParquetCommand {
                 throw CLIError("\(error)")
             }
         }
+    }
+}
+
+extension ParquetCommand {
+    /// The whole file, or the whole object of an `s3://BUCKET/KEY` (no keys configured:
+    /// an unsigned request, for a public bucket).
+    static func contents(of file: String, _ options: ConfigOptions) async throws -> [UInt8] {
+        guard RemoteLake.isRemote(file) else { return try ParquetFile.readAll(file) }
+        let (config, _) = try options.load()
+        let bucket = try RemoteLake.Bucket(file, option: "file", config: config)
+        let got: Result<[UInt8], any Error>
+        do {
+            got = .success(try await bucket.store.get(try ObjectPath(bucket.prefix)).bytes)
+        } catch {
+            got = .failure(error)
+        }
+        try? await bucket.store.shutdown()
+        do { return try got.get() } catch { throw CLIError("\(file): \(error)") }
     }
 }
 

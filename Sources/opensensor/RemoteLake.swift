@@ -19,17 +19,24 @@ struct RemoteLake {
 
     /// Opens `s3://bucket/prefix` with `config`'s storage settings (its bucket and prefix are
     /// the URL's).
-    static func open(_ url: String, config: StationConfig, environment: [String: String]) throws -> RemoteLake {
-        let bucket = try Bucket(url, option: "--data", config: config)
-        var cache: LakeObjectCache?
-        if config.cacheMB > 0, let folder = config.cacheDirectory ?? LakeObjectCache.defaultFolder(environment: environment) {
-            cache = LakeObjectCache(folder: folder, maxBytes: Int64(config.cacheMB) << 20)
-        }
-        let dailyPrefix = ObjectPath.dailyPrefix(of: bucket.prefix)
-        return RemoteLake(
-            source: ObjectStoreLakeSource(store: bucket.store, prefix: bucket.prefix, location: bucket.location, cache: cache),
-            daily: ObjectStoreLakeSource(store: bucket.store, prefix: dailyPrefix, location: bucket.dailyLocation, cache: cache),
-            store: bucket.store)
+    static func open(_ url: String, option: String = "--data", config: StationConfig, environment: [String: String],
+                     timeout: Duration = .seconds(120)) throws -> RemoteLake {
+        RemoteLake(try Bucket(url, option: option, config: config), cache: cache(config, environment), timeout: timeout)
+    }
+
+    /// The lake under `bucket`'s prefix, with its day files, read through `cache`; the store
+    /// may be shared with other lakes of the same bucket.
+    init(_ bucket: Bucket, cache: LakeObjectCache?, timeout: Duration = .seconds(120)) {
+        source = ObjectStoreLakeSource(store: bucket.store, prefix: bucket.prefix, location: bucket.location, cache: cache, timeout: timeout)
+        daily = ObjectStoreLakeSource(store: bucket.store, prefix: ObjectPath.dailyPrefix(of: bucket.prefix), location: bucket.dailyLocation,
+                                      cache: cache, timeout: timeout)
+        store = bucket.store
+    }
+
+    /// The local cache of immutable objects the settings ask for (none with OPENSENSOR_CACHE_MB=0).
+    static func cache(_ config: StationConfig, _ environment: [String: String]) -> LakeObjectCache? {
+        guard config.cacheMB > 0, let folder = config.cacheDirectory ?? LakeObjectCache.defaultFolder(environment: environment) else { return nil }
+        return LakeObjectCache(folder: folder, maxBytes: Int64(config.cacheMB) << 20)
     }
 
     /// A bucket and prefix named by an `s3://BUCKET/PREFIX` option, opened with the storage

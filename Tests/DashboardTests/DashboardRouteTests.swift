@@ -204,8 +204,8 @@ func getRaw(_ dashboard: Dashboard, _ uri: String, acceptEncoding: String?) asyn
         #expect(lines[1].hasPrefix("2026-06-01T11:59:55.000Z,0.0,,,50.0"))
         let json = try await get(d, "/api/stations?format=json")
         #expect(json.body == """
-            {"station":"a","last_reading":"2026-06-01T11:59:55.000Z","age_seconds":125,"has_health":true}
-            {"station":"b","last_reading":"2026-06-01T01:14:55.000Z","age_seconds":38825,"has_health":false}
+            {"station":"a","last_reading":"2026-06-01T11:59:55.000Z","age_seconds":125,"pm25":null,"pm10":null,"aqi":null,"aqi_category":null,"has_health":true,"unavailable":null}
+            {"station":"b","last_reading":"2026-06-01T01:14:55.000Z","age_seconds":38825,"pm25":null,"pm10":null,"aqi":null,"aqi_category":null,"has_health":false,"unavailable":null}
 
             """)
         let health = try await get(d, "/api/stations/a/latest?health=1")

@@ -120,7 +120,7 @@ public enum QueryOutput {
     }
 
     /// RFC 4180: quoted when it holds a comma, quote or line break.
-    static func csvCell(_ s: String) -> String {
+    public static func csvCell(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences("\"", "\"\"") + "\""
     }
