@@ -251,51 +251,70 @@ public struct Dashboard: Sendable {
                                  registry: view.registryEntry(id), keepImplausible: keep)
     }
 
+    /// One line of the station list, in plain values.
+    struct StationLine {
+        var id: String
+        var registry: RegisteredStation?
+        var last: Int64?
+        var pm25: Double?
+        var pm10: Double?
+        var aqi: AQI?
+        var hasHealth: Bool
+        var unavailable: String?
+
+        // Not inlined: Swift 6.3's optimizer fails its ownership check on the summary's optional
+        // newest row read inside the loops below.
+        @inline(never)
+        init(_ s: StationSummary) {
+            id = s.id
+            registry = s.registry
+            last = s.lastReading
+            pm25 = s.latest?.plausible("pm25")
+            pm10 = s.latest?.plausible("pm10")
+            aqi = AirQuality.combined(pm25: pm25, pm10: pm10)
+            hasHealth = s.hasHealth
+            unavailable = s.unavailable
+        }
+    }
+
     /// The front page as CSV or JSON lines: each station's newest reading, its PM2.5 and PM10
     /// with their AQI, and — for a network — its registry entry; an unavailable station says why.
     static func stationLines(_ stations: [StationSummary], _ format: QueryFormat, now: Int64) -> [String] {
-        var lines: [String] = []
-        func pm(_ s: StationSummary, _ column: String) -> Double? {
-            guard let l = s.latest, !l.implausible.contains(column) else { return nil }
-            return l.values[column]
-        }
+        let rows = stations.map(StationLine.init)
         if format == .csv {
-            lines.append("station,name,latitude,longitude,station_type,last_reading,age_seconds,pm25,pm10,aqi,aqi_category,has_health,unavailable")
-            for s in stations {
-                let aqi = AirQuality.combined(pm25: pm(s, "pm25"), pm10: pm(s, "pm10"))
+            var lines = ["station,name,latitude,longitude,station_type,last_reading,age_seconds,pm25,pm10,aqi,aqi_category,has_health,unavailable"]
+            for r in rows {
                 let cells: [String?] = [
-                    s.id, s.registry?.name, s.registry?.latitude.map { "\($0)" }, s.registry?.longitude.map { "\($0)" }, s.registry?.stationType,
-                    s.lastReading.map(ISO8601.format(millis:)), s.lastReading.map { String((now - $0) / 1000) },
-                    pm(s, "pm25").map { number($0, .data) }, pm(s, "pm10").map { number($0, .data) },
-                    aqi.map { String($0.index) }, aqi?.category.name, "\(s.hasHealth)", s.unavailable,
+                    r.id, r.registry?.name, r.registry?.latitude.map { "\($0)" }, r.registry?.longitude.map { "\($0)" }, r.registry?.stationType,
+                    r.last.map(ISO8601.format(millis:)), r.last.map { String((now - $0) / 1000) },
+                    r.pm25.map { number($0, .data) }, r.pm10.map { number($0, .data) },
+                    r.aqi.map { String($0.index) }, r.aqi?.category.name, "\(r.hasHealth)", r.unavailable,
                 ]
                 lines.append(cells.map { QueryOutput.csvCell($0 ?? "") }.joined(separator: ","))
             }
             return lines
         }
-        for s in stations {
+        return rows.map { r in
             let j = JSONWriter()
-            let aqi = AirQuality.combined(pm25: pm(s, "pm25"), pm10: pm(s, "pm10"))
             j.object {
-                j.field("station") { j.string(s.id) }
-                if let r = s.registry {
-                    j.field("name") { j.string(r.name) }
-                    j.field("latitude") { j.number(r.latitude) }
-                    j.field("longitude") { j.number(r.longitude) }
-                    j.field("station_type") { j.string(r.stationType) }
+                j.field("station") { j.string(r.id) }
+                if let reg = r.registry {
+                    j.field("name") { j.string(reg.name) }
+                    j.field("latitude") { j.number(reg.latitude) }
+                    j.field("longitude") { j.number(reg.longitude) }
+                    j.field("station_type") { j.string(reg.stationType) }
                 }
-                j.field("last_reading") { j.string(s.lastReading.map(ISO8601.format(millis:))) }
-                j.field("age_seconds") { j.number(s.lastReading.map { (now - $0) / 1000 }) }
-                j.field("pm25") { j.number(pm(s, "pm25").map { Float($0) }) }
-                j.field("pm10") { j.number(pm(s, "pm10").map { Float($0) }) }
-                j.field("aqi") { j.number(aqi.map { Int64($0.index) }) }
-                j.field("aqi_category") { j.string(aqi?.category.name) }
-                j.field("has_health") { j.bool(s.hasHealth) }
-                j.field("unavailable") { j.string(s.unavailable) }
+                j.field("last_reading") { j.string(r.last.map(ISO8601.format(millis:))) }
+                j.field("age_seconds") { j.number(r.last.map { (now - $0) / 1000 }) }
+                j.field("pm25") { j.number(r.pm25.map { Float($0) }) }
+                j.field("pm10") { j.number(r.pm10.map { Float($0) }) }
+                j.field("aqi") { j.number(r.aqi.map { Int64($0.index) }) }
+                j.field("aqi_category") { j.string(r.aqi?.category.name) }
+                j.field("has_health") { j.bool(r.hasHealth) }
+                j.field("unavailable") { j.string(r.unavailable) }
             }
-            lines.append(j.out)
+            return j.out
         }
-        return lines
     }
 
     static func number(_ v: Double, _ kind: LakeKind) -> String {

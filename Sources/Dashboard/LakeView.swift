@@ -1,7 +1,8 @@
-// The dashboard's read-only view of a station's lakes: the sensor lake (the collector's output
-// directory) and, when there is one, the health lake beside it. Nothing is cached between
-// requests, so batches a running collector adds show up on the next page load; every question
-// costs a few directory reads plus the files of the range asked for.
+// The dashboard's read-only view of the lakes it serves: one lake (a folder or a bucket's prefix)
+// with the health lake beside it, or a network's stations from its registry, each read from its
+// own bucket prefix. Listings are not cached between requests, so batches a running collector
+// adds show up on the next page load; every question costs a few listings plus the files of the
+// range asked for (a bucket's immutable objects come from the object cache once fetched).
 
 import Dispatch
 public import Lake
@@ -83,6 +84,11 @@ public struct LatestRow: Sendable, Equatable {
     /// The columns whose value the plausibility rules reject (Plausibility.swift): shown, but
     /// marked, and given no air-quality category.
     public var implausible: Set<String> = []
+
+    /// The value of `column`, nil when it is null or implausible.
+    public func plausible(_ column: String) -> Double? {
+        implausible.contains(column) ? nil : values[column]
+    }
 }
 
 public struct LakeView: Sendable {

@@ -76,8 +76,7 @@ enum Pages {
     }
 
     static func aqiCell(_ l: LatestRow) -> String {
-        func usable(_ c: String) -> Double? { l.implausible.contains(c) ? nil : l.values[c] }
-        guard let aqi = AirQuality.combined(pm25: usable("pm25"), pm10: usable("pm10")) else { return "—" }
+        guard let aqi = AirQuality.combined(pm25: l.plausible("pm25"), pm10: l.plausible("pm10")) else { return "—" }
         // A class, not a style attribute: the page's policy admits only its own style element.
         return "<span class=\"aqi aqi-\(aqi.category.rawValue)\" data-aqi=\"\(aqi.index)\">\(aqi.index) · \(HTML.escape(aqi.category.name))</span>"
     }

@@ -3,6 +3,8 @@
 # file) uploaded to OpenStack Swift's S3 API (signed requests) and to moto_server read without
 # keys (unsigned, as a public bucket is read); Tests/Interop/remote/check_remote.py compares
 # every answer with `query` over the same lake on disk and prints the requests each one took;
+# Tests/Interop/remote/check_dashboard_remote.py does the same for the dashboard's answers and
+# serves a registry (stations.csv) with a pending row, a missing bucket and a malformed row;
 # Tests/Interop/remote/check_compact_remote.py compacts the bucket's lake into the bucket and
 # compares the day files with those `compact` writes from the folder; then the queries are asked
 # again, reading the day files.
@@ -76,6 +78,8 @@ PYEOF
 
 "$PY" "$HERE/remote/check_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift || die "query over Swift"
 "$PY" "$HERE/remote/check_remote.py" "$BIN" "$WORK" "$LAKE" "http://127.0.0.1:$MOTO_PORT" "$BUCKET" "" "" moto-unsigned || die "query over moto_server, unsigned"
+"$PY" "$HERE/remote/check_dashboard_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift || die "dashboard over Swift"
+"$PY" "$HERE/remote/check_dashboard_remote.py" "$BIN" "$WORK" "$LAKE" "http://127.0.0.1:$MOTO_PORT" "$BUCKET" "" "" moto-unsigned || die "dashboard over moto_server, unsigned"
 "$PY" "$HERE/remote/check_compact_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift || die "compact over Swift"
 # The same questions again, now that the bucket holds day files beside the lake.
 "$PY" "$HERE/remote/check_remote.py" "$BIN" "$WORK" "$LAKE" "$SWIFT" "$BUCKET" test:tester testing swift-daily daily || die "query over Swift's day files"

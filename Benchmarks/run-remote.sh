@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# A month of one station in a bucket, read as batch files and as day files: `opensensor query
-# --every 1h --data s3://…` and DuckDB's httpfs asking the same hourly question, each over the
-# 2,880 batch files of a prefix without day files and over a prefix with its `-daily` sibling
-# (30 day files, written by `opensensor compact`). moto_server on loopback serves the bucket and
-# counts the requests (its access log); wall time is the median of RUNS runs, our object cache
-# off so every run fetches. Same machine, same run, same data.
+# A month of one station in a bucket. First, read cold and warm: `opensensor query --every 1h
+# --data s3://…` with an empty object cache and again with it filled, and the dashboard's 30-day
+# station page over the bucket, loaded cold and again, with the dashboard's peak memory. Then read
+# as batch files and as day files: `query` and DuckDB's httpfs asking the same hourly question,
+# each over the 2,880 batch files of a prefix without day files and over a prefix with its `-daily`
+# sibling (30 day files, written by `opensensor compact`); wall time the median of RUNS runs, our
+# object cache off so every run fetches. moto_server on loopback serves the bucket and counts the
+# requests (its access log). Same machine, same run, same data.
 #
-#   Benchmarks/run-daily-remote.sh [RUNS]   OPENSENSOR_BIN=binary (default: build it),
-#                                           PEERS_PYTHON=python with moto and boto3 (default .venv)
+#   Benchmarks/run-remote.sh [RUNS]   OPENSENSOR_BIN=binary (default: build it),
+#                                     PEERS_PYTHON=python with moto and boto3 (default .venv)
 # DuckDB's httpfs must match its DuckDB exactly, so it gets a venv of its own (as run-s3.sh's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ if [[ ! -x $dvenv/bin/python ]] || ! "$dvenv/bin/python" -c 'import duckdb, duck
     python3 -m venv "$dvenv"
     "$dvenv/bin/pip" install -q --disable-pip-version-check duckdb==1.5.5 duckdb-extension-httpfs==1.5.5
 fi
-work=$(mktemp -d /tmp/opensensor-bench-daily.XXXXXX)
+work=$(mktemp -d /tmp/opensensor-bench-remote.XXXXXX)
 moto_pid=
 trap '[[ -n $moto_pid ]] && kill $moto_pid 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -93,8 +95,40 @@ measure() {
     printf '%-44s %8d ms %8d requests\n' "$name" "$median" $(( (after - before) / runs ))
 }
 export OPENSENSOR_STORAGE_PROVIDER=minio OPENSENSOR_STORAGE_ENDPOINT=http://127.0.0.1:$port OPENSENSOR_STORAGE_REGION=us-east-1 \
-    OPENSENSOR_AWS_ACCESS_KEY_ID=k OPENSENSOR_AWS_SECRET_ACCESS_KEY=s OPENSENSOR_CACHE_MB=0
-echo "one station, 30 days: $(find "$work/lake" -name '*.parquet' | wc -l) batch files ($(du -sk "$work/lake" | cut -f1) KiB), $(find "$work/lake-daily" -name '*.parquet' | wc -l) day files ($(du -sk "$work/lake-daily" | cut -f1) KiB); median of $runs"
+    OPENSENSOR_AWS_ACCESS_KEY_ID=k OPENSENSOR_AWS_SECRET_ACCESS_KEY=s OPENSENSOR_CACHE_MB=512 OPENSENSOR_CACHE_DIR=$work/cache
+echo "one station, 30 days: $(find "$work/lake" -name '*.parquet' | wc -l) batch files ($(du -sk "$work/lake" | cut -f1) KiB), $(find "$work/lake-daily" -name '*.parquet' | wc -l) day files ($(du -sk "$work/lake-daily" | cut -f1) KiB)"
+
+# Cold and warm, batch files only, with the object cache: one run each.
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+for pass in cold warm; do
+    before=$(requests); t0=$(ms)
+    (cd "$work" && "$bin" query --data s3://bench/solo --every 1h --format csv >"$work/out" 2>"$work/err") || { cat "$work/err" >&2; exit 1; }
+    t1=$(ms)
+    printf '%-44s %8d ms %8d requests   (%s)\n' "ours, query --every 1h, $pass" $((t1 - t0)) $(( $(requests) - before )) \
+        "$(grep -o '[0-9]* object requests ([0-9]* bytes), [0-9]* objects from the cache' "$work/err")"
+done
+(cd "$work" && exec "$bin" dashboard --data s3://bench/solo --port 0 >"$work/dash.log" 2>&1) &
+dash=$!
+trap '[[ -n $moto_pid ]] && kill $moto_pid 2>/dev/null; kill $dash 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 300); do grep -q 'http://127.0.0.1:[0-9]*/' "$work/dash.log" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/dash.log" | head -1)
+[[ -n $url ]] || { cat "$work/dash.log" >&2; exit 1; }
+sleep 2  # its warm-up pass (the last 7 and 30 days before now: listings only here) is over
+rm -rf "$work/cache"  # the page's first load fetches every object
+station=$(ls "$work/lake" | sed -n 's/^station=//p' | head -1)
+page="$url/stations/$station?range=custom&from=2025-06-01T00:00:00Z&to=2025-07-01T00:00:00Z"
+for pass in cold warm; do
+    before=$(requests); t0=$(ms)
+    curl -sf -o "$work/page.html" "$page" || { echo "the 30-day page failed" >&2; cat "$work/dash.log" >&2; exit 1; }
+    t1=$(ms)
+    printf '%-44s %8d ms %8d requests\n' "ours, dashboard 30-day station page, $pass" $((t1 - t0)) $(( $(requests) - before ))
+done
+grep -q 'data-column="temperature"' "$work/page.html" || { echo "the 30-day page has no numbers" >&2; exit 1; }
+echo "dashboard over the bucket: peak RSS $(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' /proc/$dash/status)"
+kill $dash; wait $dash 2>/dev/null || true
+
+export OPENSENSOR_CACHE_MB=0
+echo "batch files and day files, our object cache off; median of $runs"
 (cd "$work" && measure "ours, query --every 1h, batch files" "$bin" query --data s3://bench/solo --every 1h --format csv)
 cp "$work/out" "$work/ours-batch.csv"
 (cd "$work" && measure "ours, query --every 1h, day files" "$bin" query --data s3://bench/lake --every 1h --format csv)
