@@ -56,6 +56,16 @@ public struct JournalRead: Sendable, Equatable {
 ///   to the file between two polls; a batch file takes the readings the journal gives up, so a
 ///   consumer that wants everything reads the lake for what is older than the journal's first.
 ///
+/// A dashboard's use, for instance:
+///
+///     let journal = JournalReader(outputDirectory: config.outputDirectory, station: id)
+///     var recent = journal.newReadings().readings        // what the journal holds now
+///     // every few seconds:
+///     let read = journal.newReadings()
+///     recent += read.readings                            // only the new ones
+///     if let notice = read.notice { show(notice) }       // no journal yet, damage
+///     // `Reading.value(named: "pm25")` gives a column by name.
+///
 /// Readings stamped before `clockFloor` are never returned: the collector holds them until the
 /// system clock is set, then re-stamps them (and `newReadings()` returns them then).
 /// Calls are serialised by a lock; one reader per consumer that follows the journal.
