@@ -104,7 +104,8 @@ for when, temperature in seen_by_status:
     filed = temperatures[when]
     check((temperature is None) == (filed is None) and (filed is None or abs(temperature - filed) < 1e-4),
           f"status showed {temperature} °C at {when}, the file holds {filed}")
-print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files")
+print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files; "
+      f"status read {len(seen_by_status)} of them from the running collector's journal")
 
 HEALTH = ["timestamp", "cpu_temp_c", "cpu_load_1min", "cpu_load_5min", "cpu_load_15min", "memory_total_mb",
           "memory_available_mb", "memory_percent_used", "disk_total_gb", "disk_free_gb", "disk_percent_used",
