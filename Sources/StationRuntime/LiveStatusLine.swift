@@ -198,10 +198,14 @@ public final class TerminalStatusLine: CollectorMonitor, Sendable {
 
     // MARK: CollectorMonitor
 
-    /// `journalChanged` follows every reading at once and draws both.
+    // The collector's loop ends each read, warm-up reads included, with `readingRecorded`: the
+    // line is drawn then, once per read, with whatever the read changed (a reading, the open
+    // batch, a batch written); the countdown moves during warm-up too.
+    public func ready() { update { _ in } }
+    public func readingRecorded(atMonotonic now: Int64) { update { _ in } }
     public func readingTaken(_ reading: Reading) { update(redraw: false) { $0.newest = reading } }
-    public func journalChanged(pendingReadings: Int) { update { $0.pending = pendingReadings } }
-    public func batchWritten(atMonotonic now: Int64, file: String) { update { $0.batchFailing = false } }
-    public func batchFailed(atMonotonic now: Int64, error: String) { update { $0.batchFailing = true } }
+    public func journalChanged(pendingReadings: Int) { update(redraw: false) { $0.pending = pendingReadings } }
+    public func batchWritten(atMonotonic now: Int64, file: String) { update(redraw: false) { $0.batchFailing = false } }
+    public func batchFailed(atMonotonic now: Int64, error: String) { update(redraw: false) { $0.batchFailing = true } }
     public func stopping() { update { $0.stopping = true } }
 }

@@ -158,7 +158,7 @@ struct StartCommand: AsyncParsableCommand {
                 jobs.append(AutoSync.Job(label: t.label, engine: t.engine, intervalMinutes: t.intervalMinutes, afterSync: hook))
             }
             autoSync = AutoSync(jobs: jobs, clock: clock, logger: logger)
-            terminal?.update { $0.syncEnabled = true }
+            terminal?.update(redraw: false) { $0.syncEnabled = true }
             for t in syncTargets {
                 logger.info("auto-sync on", metadata: ["data": "\(t.label)", "to": "\(t.destination)", "every_min": "\(t.intervalMinutes)"])
             }

@@ -73,6 +73,9 @@ import Testing
         #expect(screen.all == "before any status\n")
         terminal.readingTaken(Self.reading(at: Self.t0))
         terminal.journalChanged(pendingReadings: 1)
+        #expect(screen.all == "before any status\n")  // drawn once per read, at its end
+        terminal.readingRecorded(atMonotonic: 0)
+        #expect(screen.written.withLock { $0.count } == 2)
         let status = "06:41:05 21.3 °C 45.3 % 1013.2 hPa PM2.5 3 PM10 6 µg/m³ 120 lux | 1 in batch, closes 06:45 (in 3:55) | sync off"
         #expect(screen.written.withLock { $0.last } == "\r\u{1B}[2K" + status)
         clock.advance(by: 5000)
@@ -81,6 +84,7 @@ import Testing
         terminal.finish()
         #expect(screen.written.withLock { $0.last } == "\r\u{1B}[2K")
         terminal.readingTaken(Self.reading(at: Self.t0 + 5000))  // finished: no redraw
+        terminal.readingRecorded(atMonotonic: 5000)
         stream.write("stopped\n")
         #expect(screen.written.withLock { Array($0.suffix(2)) } == ["\r\u{1B}[2K", "stopped\n"])
     }
