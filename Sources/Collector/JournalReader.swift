@@ -132,9 +132,8 @@ public final class JournalReader: Sendable {
     }
 
     static func modified(_ path: String) -> Int64 {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return .min }
-        return Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        guard let file = try? ReadFile(path: path) else { return .min }
+        return Int64(file.status.st_mtim.tv_sec) * 1_000_000_000 + Int64(file.status.st_mtim.tv_nsec)
     }
 
     /// Everything the journal holds now, stamped at or after `since` (UTC ms).
