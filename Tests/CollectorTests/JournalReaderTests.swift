@@ -22,14 +22,14 @@ import Testing
                 values: (0..<Reading.valueCount).map { $0 % 5 == 4 ? nil : Float(i) * 1.5 + Float($0) })
     }
 
-    func appendBytes(_ bytes: [UInt8], to path: String) throws {
+    static func appendBytes(_ bytes: [UInt8], to path: String) throws {
         let handle = try #require(FileHandle(forWritingAtPath: path))
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         handle.write(Data(bytes))
     }
 
-    func record(seq: UInt64, _ reading: Reading) -> [UInt8] {
+    static func record(seq: UInt64, _ reading: Reading) -> [UInt8] {
         var bytes: [UInt8] = []
         Journal.appendRecord(Journal.Entry(seq: seq, reading: reading), to: &bytes)
         return bytes
@@ -89,6 +89,51 @@ import Testing
         try await followWhileWriting(duration: duration, interval: .milliseconds(100), sleeper: SystemClock())
     }
 
+    /// Records written in two pieces, 50 ms apart, and the file replaced (the same header, the
+    /// last four records) every seventh: a reader polling meanwhile sees half records and
+    /// replacements whose inode may be the one it last read, and still returns each reading
+    /// once, whole.
+    @Test(arguments: [Duration.seconds(2)])
+    func everyReadingOnceWhileRecordsArriveInPieces(duration: Duration) async throws {
+        let (out, dir) = try output()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let path = try Journal(directory: dir, sync: .never).path
+        let header = Array(try #require(FileManager.default.contents(atPath: path)))
+        #expect(header.count == Journal.headerSize)
+        let sleeper: any Sleeper = SystemClock()
+        let count = Int(duration / .milliseconds(100))
+        let finished = Flag()
+        let writer = Task.detached {
+            defer { finished.set() }
+            var kept: [[UInt8]] = []
+            for i in 0..<count {
+                let record = Self.record(seq: UInt64(i + 1), Self.reading(i))
+                try Self.appendBytes(Array(record[..<(record.count / 2)]), to: path)
+                try await sleeper.sleep(for: .milliseconds(50))
+                try Self.appendBytes(Array(record[(record.count / 2)...]), to: path)
+                kept.append(record)
+                if i % 7 == 6 {
+                    kept = Array(kept.suffix(4))
+                    try Data(header + kept.joined()).write(to: URL(fileURLWithPath: path + ".new"))
+                    guard rename(path + ".new", path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+                }
+                try await sleeper.sleep(for: .milliseconds(50))
+            }
+        }
+        let reader = JournalReader(outputDirectory: out, station: Self.station)
+        var seen: [Reading] = []
+        while true {
+            let done = finished.isSet
+            let read = reader.newReadings()
+            seen += read.readings
+            #expect(read.skippedRecords == 0 && read.notice == nil)
+            if done { break }
+            try await sleeper.sleep(for: .milliseconds(15))
+        }
+        try await writer.value
+        #expect(seen == (0..<count).map(Self.reading))  // each once, whole, in order
+    }
+
     @Test func aTornLastRecordIsReturnedOnlyOnceWhole() throws {
         let (out, dir) = try output()
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -100,16 +145,16 @@ import Testing
         }
         let reader = JournalReader(outputDirectory: out, station: Self.station)
         #expect(reader.newReadings().readings == (0..<3).map(Self.reading))
-        let next = record(seq: 4, Self.reading(3))
+        let next = Self.record(seq: 4, Self.reading(3))
         var written = 0
         for cut in [3, 8, 20, next.count - 1] {  // within the length, the checksum, the payload
-            try appendBytes(Array(next[written..<cut]), to: path)
+            try Self.appendBytes(Array(next[written..<cut]), to: path)
             written = cut
             let read = reader.newReadings()
             #expect(read.readings.isEmpty && read.skippedRecords == 0 && read.notice == nil)
             #expect(reader.readings().readings.count == 3)
         }
-        try appendBytes(Array(next[(next.count - 1)...]), to: path)
+        try Self.appendBytes(Array(next[(next.count - 1)...]), to: path)
         #expect(reader.newReadings().readings == [Self.reading(3)])
         #expect(reader.newReadings().readings.isEmpty)
         #expect(reader.readings().readings == (0..<4).map(Self.reading))
@@ -127,17 +172,17 @@ import Testing
         let reader = JournalReader(outputDirectory: out, station: Self.station)
         #expect(reader.newReadings().readings == [Self.reading(0)])
         // A record whose payload lost a bit, then a good one.
-        var bad = record(seq: 2, Self.reading(1))
+        var bad = Self.record(seq: 2, Self.reading(1))
         bad[20] ^= 0x10
-        try appendBytes(bad, to: path)
+        try Self.appendBytes(bad, to: path)
         let waiting = reader.newReadings()  // nothing follows it yet: it may be an append in progress
         #expect(waiting.readings.isEmpty && waiting.skippedRecords == 0)
-        try appendBytes(record(seq: 3, Self.reading(2)), to: path)
+        try Self.appendBytes(Self.record(seq: 3, Self.reading(2)), to: path)
         let read = reader.newReadings()
         #expect(read.readings == [Self.reading(2)])
         #expect(read.skippedRecords == 1)
         #expect(read.notice?.contains("1 damaged record skipped") == true)
-        try appendBytes(record(seq: 4, Self.reading(3)), to: path)
+        try Self.appendBytes(Self.record(seq: 4, Self.reading(3)), to: path)
         let after = reader.newReadings()
         #expect(after.readings == [Self.reading(3)] && after.skippedRecords == 0)
         // A reader that starts now, and the stateless read, see the same.
