@@ -26,7 +26,8 @@ public struct CollectorSettings: Sendable {
     /// Wall times before this are a clock that is not yet set (a Pi has no RTC and boots at
     /// 1970 or at its last shutdown's time): readings taken then are held, not filed
     /// (docs/ARCHITECTURE.md §4.5). Any release is built after it, so no real reading is older.
-    public var clockFloor: Int64 = 1_735_689_600_000  // 2025-01-01T00:00:00Z
+    public var clockFloor: Int64 = CollectorSettings.defaultClockFloor
+    public static let defaultClockFloor: Int64 = 1_735_689_600_000  // 2025-01-01T00:00:00Z
     /// Health metrics, sampled once a minute and written beside the readings' batches into
     /// this directory (nil: off).
     public var healthDirectory: String?
@@ -50,7 +51,12 @@ public struct CollectorSettings: Sendable {
 
     /// Where the journal lives: inside the output directory, in a folder the lake layout (and
     /// so sync) never matches; one per station, so simulated stations can share an output.
-    public var journalDirectory: String { outputDirectory + "/.opensensor/" + station }
+    public var journalDirectory: String { Self.journalDirectory(outputDirectory: outputDirectory, station: station) }
+
+    /// The journal folder of `station` in `outputDirectory` (for readers that have no settings).
+    public static func journalDirectory(outputDirectory: String, station: String) -> String {
+        outputDirectory + "/.opensensor/" + station
+    }
 }
 
 public actor Collector {

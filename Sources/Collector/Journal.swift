@@ -104,12 +104,14 @@ public final class Journal {
     private var lastSync: Int64?
 
     static let magic: [UInt8] = Array("OSJ1".utf8)
+    /// The journal's name in its folder.
+    static let fileName = "readings.journal"
     static let headerSize = 24
 
     /// Opens (or creates) the journal in `directory`, recovering what it holds.
     public init(directory: String, sync: JournalSync = .every(seconds: 0),
                 randomID: UInt64 = UInt64.random(in: 1...UInt64.max)) throws(JournalError) {
-        let path = directory + "/readings.journal"
+        let path = directory + "/" + Self.fileName
         self.path = path
         self.sync = sync
         try Self.makeDirectory(directory)
@@ -168,6 +170,12 @@ public final class Journal {
         var entries: [Entry] = []
         var damagedRanges: [Range<Int>] = []
         var tornTail = 0
+        /// Where the last whole record ends (the scan's start when there is none): what a reader
+        /// following a growing journal has taken in. Damage before it was passed over; bytes after
+        /// it are a torn tail or damage nothing valid follows yet.
+        var consumed = 0
+        /// Where the last whole record starts (nil when there is none).
+        var lastRecordStart: Int?
     }
 
     static func scan(_ b: [UInt8]) -> Scan {
@@ -180,8 +188,17 @@ public final class Journal {
                 return scan
             }
         }
-        var offset = headerSize
-        var lastSeq: UInt64 = 0
+        scanRecords(b, from: headerSize, after: 0, into: &scan)
+        return scan
+    }
+
+    /// Scans the records of `b` from `start`, each with a sequence number above the previous
+    /// one's, the first above `lastSeq`. The writer scans a whole journal once when it opens it;
+    /// `JournalReader` scans what was appended since its last look.
+    static func scanRecords(_ b: [UInt8], from start: Int, after lastSeq: UInt64, into scan: inout Scan) {
+        var offset = start
+        var lastSeq = lastSeq
+        scan.consumed = start
         func record(at o: Int) -> (Entry, Int)? {
             guard let (e, n) = parseRecord(b, at: o), e.seq > lastSeq else { return nil }
             return (e, n)
@@ -189,8 +206,10 @@ public final class Journal {
         while offset < b.count {
             if let (e, n) = record(at: offset) {
                 scan.entries.append(e)
+                scan.lastRecordStart = offset
                 lastSeq = e.seq
                 offset += n
+                scan.consumed = offset
                 continue
             }
             // Resynchronise: the next offset where a whole record with a later sequence holds.
@@ -207,7 +226,6 @@ public final class Journal {
                 break
             }
         }
-        return scan
     }
 
     /// The longest record: length, checksum and a payload with every value present.
@@ -330,7 +348,7 @@ public final class Journal {
     /// What the journal in `directory` holds, read without opening it for writing (for
     /// `status` and `info` while a collector runs). Nil when there is no journal.
     public static func peek(directory: String) -> [Entry]? {
-        guard let bytes = readAll(directory + "/readings.journal") else { return nil }
+        guard let bytes = readAll(directory + "/" + fileName) else { return nil }
         return scan(bytes).entries
     }
 

@@ -7,8 +7,9 @@ import CivilTime
 
 public enum LogSetup {
     /// Logging to stderr at `level`, and to `<directory>/opensensor.log` when given;
-    /// bootstrapped once per process (only the executable does this).
-    public static func bootstrapOnce(level: LogLevel, directory: String? = nil) -> Logger {
+    /// bootstrapped once per process (only the executable does this). With `terminal`, stderr's
+    /// lines go through it, above its status line; their text is the same.
+    public static func bootstrapOnce(level: LogLevel, directory: String? = nil, terminal: TerminalStatusLine? = nil) -> Logger {
         let swiftLevel = loggerLevel(level)
         var file: RotatingLogFile?
         var fileError: String?
@@ -21,7 +22,7 @@ public enum LogSetup {
         }
         let sink = file
         LoggingSystem.bootstrap { label in
-            var stderr = StreamLogHandler.standardError(label: label)
+            var stderr = terminal.map { StreamLogHandler(label: label, stream: $0.logStream) } ?? StreamLogHandler.standardError(label: label)
             stderr.logLevel = swiftLevel
             guard let file = sink else { return stderr }
             var f = FileLogHandler(label: label, sink: file)

@@ -10,26 +10,34 @@ public struct StationState: Sendable {
     public let config: StationConfig
     public let warnings: [String]
     public let lake: LakeScan
-    /// Per station folder under `<output>/.opensensor/`: the collector's pid if one runs, and
-    /// the readings its journal holds (collected, not yet in a file).
-    public let journals: [(station: String, pid: Int32?, pending: [Journal.Entry])]
+    /// Per station with a journal under `<output>/.opensensor/`: the collector's pid if one
+    /// runs, the readings its journal holds (collected, not yet in a file; held ones too) and
+    /// what was wrong with it, read without the collector's lock (`JournalReader`).
+    public let journals: [(station: String, pid: Int32?, pending: [Reading], notice: String?)]
 
     public init(config: StationConfig, warnings: [String]) {
         self.config = config
         self.warnings = warnings
         lake = LakeScan(root: config.outputDirectory)
-        let base = config.outputDirectory + "/.opensensor"
-        // `sync` holds the sync ledgers, not a station's journal.
-        journals = FileIO.names(in: base).filter { $0 != "sync" }.map { name in
-            let path = base + "/" + name
-            return (name, Journal.lockHolder(directory: path), Journal.peek(directory: path) ?? [])
+        let output = config.outputDirectory
+        journals = JournalReader.stations(outputDirectory: output).map { name in
+            let read = JournalReader(outputDirectory: output, station: name, clockFloor: .min).readings()
+            let lock = CollectorSettings.journalDirectory(outputDirectory: output, station: name)
+            return (name, Journal.lockHolder(directory: lock), read.readings, read.notice)
         }
     }
 
     public var lastReading: Int64? {
         let inFiles = lake.files.filter { $0.entry.kind == "data" }.compactMap(\.lastMillis).max()
-        let inJournals = journals.flatMap(\.pending).map(\.reading.timestamp).max()
+        let inJournals = newestJournaled?.reading.timestamp
         return [inFiles, inJournals].compactMap { $0 }.max()
+    }
+
+    /// The newest reading the journals hold whose time is known (the clock was set), and its
+    /// station; nil when they hold none.
+    public var newestJournaled: (station: String, reading: Reading)? {
+        journals.flatMap { j in j.pending.filter { $0.timestamp >= CollectorSettings.defaultClockFloor }.map { (j.station, $0) } }
+            .max { $0.1.timestamp < $1.1.timestamp }
     }
 
     public var lastBatch: LakeFile? { lake.files.filter { $0.entry.kind == "data" }.max { $0.modified < $1.modified } }

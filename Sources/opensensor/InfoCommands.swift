@@ -6,6 +6,7 @@ import Lake
 import CivilTime
 import Collector
 import Config
+import Dashboard
 import DurableFiles
 import JSONText
 import LakeSync
@@ -37,6 +38,7 @@ struct StatusCommand: AsyncParsableCommand {
         let s = try StationState(configOptions)
         for w in s.warnings { StderrText.write("warning: \(w)\n") }
         let now = SystemWallClock().nowMillis()
+        let newest = Self.newestReading(s)
         if json {
             let j = JSONWriter()
             j.object {
@@ -44,6 +46,17 @@ struct StatusCommand: AsyncParsableCommand {
                 j.field("collectors") { j.array(s.running) { r in j.object { j.field("station") { j.string(r.0) }; j.field("pid") { j.number(Int(r.1)) } } } }
                 j.field("last_reading") { j.string(s.lastReading.map(ISO8601.format(millis:))) }
                 j.field("last_batch_file") { j.string(s.lastBatch?.path) }
+                j.field("newest_reading") {
+                    guard let n = newest else { return j.null() }
+                    j.object {
+                        j.field("time") { j.string(ISO8601.format(millis: n.time)) }
+                        j.field("age_seconds") { j.number(max(0, now - n.time) / 1000) }
+                        j.field("station") { j.string(n.station) }
+                        j.field("source") { j.string(n.file == nil ? "journal" : "batch file") }
+                        j.field("file") { j.string(n.file) }
+                        j.field("values") { j.object { for f in ReadingText.fields { j.field(f.column) { j.number(n.values(f.column)) } } } }
+                    }
+                }
                 j.field("pending_readings") { j.number(s.journals.reduce(0) { $0 + $1.pending.count }) }
                 j.field("journal_sync_seconds") { j.number(s.config.journalSyncSeconds) }
                 j.field("sync") { j.string(s.syncSummary) }
@@ -55,7 +68,13 @@ struct StatusCommand: AsyncParsableCommand {
         }
         print("output:        \(s.config.outputDirectory)")
         print("collector:     " + (s.running.isEmpty ? "not running" : s.running.map { "running (pid \($0.1), station \($0.0))" }.joined(separator: "; ")))
-        if let t = s.lastReading {
+        if let n = newest {
+            let source = n.file.map { "from the batch file \($0)" } ?? "from the journal"
+            print("last reading:  \(ISO8601.format(millis: n.time)) (\(Self.age(now - n.time)) ago, station \(n.station), \(source))")
+            for (field, text) in ReadingText.values(n.values) {
+                print("  " + field.label + String(repeating: " ", count: max(1, 15 - field.label.count)) + text)
+            }
+        } else if let t = s.lastReading {
             print("last reading:  \(ISO8601.format(millis: t)) (\(Self.age(now - t)) ago)")
         } else {
             print("last reading:  none")
@@ -66,6 +85,21 @@ struct StatusCommand: AsyncParsableCommand {
         print("sync:          \(s.syncSummary)" + (s.config.sync.enabled ? " ('opensensor sync --dry-run' lists what waits)" : ""))
         print("compaction:    \(s.compactionSummary)")
         print("retention:     \(s.retentionSummary)")
+    }
+
+    /// The newest reading: from a journal when one holds a reading (it is newer than any file),
+    /// else the newest row of the newest batch file (the dashboard's lookup, `LakeView.latest`)
+    /// of the configured station, or of every station in the lake.
+    static func newestReading(_ s: StationState) -> (time: Int64, station: String, file: String?, values: (String) -> Double?)? {
+        if let (station, reading) = s.newestJournaled {
+            return (reading.timestamp, station, nil, { reading.value(named: $0).map(Double.init) })
+        }
+        let root = s.config.outputDirectory
+        let view = LakeView(dataRoot: root, healthRoot: nil, cache: QueryCache(capacity: 0, maxBytes: 0))
+        let stations = s.config.stationID.map { [$0] } ?? LakeIndex.stations(root)
+        let rows = stations.compactMap { id in (try? view.latest(id, .data)).flatMap { $0 }.map { (id, $0) } }
+        guard let (station, row) = rows.max(by: { $0.1.time < $1.1.time }) else { return nil }
+        return (row.time, station, row.file, { row.values[$0] })
     }
 
     static func age(_ ms: Int64) -> String {

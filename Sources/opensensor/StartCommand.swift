@@ -71,7 +71,13 @@ struct StartCommand: AsyncParsableCommand {
         var overrides: [String: String] = [:]
         if let output { overrides["OPENSENSOR_OUTPUT_DIR"] = output }
         let (config, warnings) = try configOptions.load(overrides: overrides)
-        let logger = LogSetup.bootstrapOnce(level: config.logLevel, directory: config.logDirectory)
+        let clock: any WallClock = (speed == 1 && start == nil)
+            ? SystemWallClock()
+            : ScaledWallClock(start: start.flatMap(ISO8601.parseMillis) ?? SystemWallClock().nowMillis(), speed: speed)
+        // On a terminal, a status line below the logs; elsewhere (systemd, a pipe) plain lines.
+        let terminal = TerminalStatusLine.stderrIsTerminal ? TerminalStatusLine(clock: clock, batchSeconds: config.batchDuration) : nil
+        defer { terminal?.finish() }
+        let logger = LogSetup.bootstrapOnce(level: config.logLevel, directory: config.logDirectory, terminal: terminal)
         for w in warnings { logger.warning("\(w)") }
 
         var station = config.stationID
@@ -96,9 +102,6 @@ struct StartCommand: AsyncParsableCommand {
             }
             board = EnviroPlus(devices: .linux(i2cPath: "/dev/i2c-1", serialPath: config.pms5003Device), clock: SystemClock())
         }
-        let clock: any WallClock = (speed == 1 && start == nil)
-            ? SystemWallClock()
-            : ScaledWallClock(start: start.flatMap(ISO8601.parseMillis) ?? SystemWallClock().nowMillis(), speed: speed)
         let stopAt = stopAfter.flatMap(Self.parseDuration).map { clock.nowMillis() + $0 }
 
         let settings = CollectorSettings(config, station: station!)
@@ -111,7 +114,7 @@ struct StartCommand: AsyncParsableCommand {
         do {
             let watchdog = ServiceWatchdog.fromEnvironment(
                 ProcessEnvironment.all(), readIntervalSeconds: config.readInterval, logger: logger)
-            let monitors: [any CollectorMonitor] = [watchdog] + outlets
+            let monitors: [any CollectorMonitor] = [watchdog] + outlets + [terminal as (any CollectorMonitor)?].compactMap { $0 }
             let diskGuard = config.minFreeMB > 0 ? DiskGuard(path: config.outputDirectory, floorBytes: config.minFreeBytes) : nil
             collector = try Collector(
                 board: board, clock: clock, settings: settings, logger: logger,
@@ -146,12 +149,16 @@ struct StartCommand: AsyncParsableCommand {
                 let hook: @Sendable (SyncReport) async -> Void = { report in
                     metrics?.syncFinished(label: label, uploaded: report.uploaded.count,
                                           succeeded: report.failures.isEmpty && report.stoppedBy == nil, atMillis: clock.nowMillis())
+                    // The log has the details; the status line says only that it failed.
+                    let failure = report.stoppedBy != nil ? "stopped early" : report.failures.isEmpty ? nil : "\(report.failures.count) failed"
+                    terminal?.syncFinished(label: label, uploaded: report.uploaded.count, failure: failure)
                     await compact?.run()
                     await pass?.run()
                 }
                 jobs.append(AutoSync.Job(label: t.label, engine: t.engine, intervalMinutes: t.intervalMinutes, afterSync: hook))
             }
             autoSync = AutoSync(jobs: jobs, clock: clock, logger: logger)
+            terminal?.update(redraw: false) { $0.syncEnabled = true }
             for t in syncTargets {
                 logger.info("auto-sync on", metadata: ["data": "\(t.label)", "to": "\(t.destination)", "every_min": "\(t.intervalMinutes)"])
             }
@@ -168,6 +175,7 @@ struct StartCommand: AsyncParsableCommand {
             collector: .init(collector: collector, stopAt: stopAt, afterStop: { await board.shutdown() }),
             outlets: outlets, autoSync: autoSync, hourlyPasses: hourly, storeShutdowns: stores, clock: clock, logger: logger)
         try await supervisor.run()
+        terminal?.finish()
         let (readings, files) = await (collector.readingsCollected, collector.filesWritten.count)
         logger.info("stopped", metadata: ["readings": "\(readings)", "files": "\(files)"])
     }

@@ -27,13 +27,30 @@ pattern = re.compile(r"timestamp=(\S+Z)")
 day0 = datetime(2025, 6, 1, tzinfo=timezone.utc).timestamp()
 
 
+seen_by_status = []  # (time, temperature) of each newest reading `status` read from the journal
+
+
+def watch_status(p, seconds):
+    # `status` reads the journal while the collector appends and files batches (the journal is
+    # replaced every few hundred ms at this speed), without its lock: every reading it shows
+    # must be a whole one that ends up in a file.
+    until = time.time() + seconds
+    while time.time() < until and p.poll() is None:
+        r = subprocess.run([BIN, "status", "--json"], cwd=WORK, env=env, capture_output=True, text=True)
+        check(r.returncode == 0, f"status while running: exit {r.returncode}: {r.stderr[-300:]}")
+        n = json.loads(r.stdout)["newest_reading"]
+        if n is not None and n["source"] == "journal":
+            seen_by_status.append((n["time"], n["values"]["temperature"]))
+        time.sleep(0.05)
+
+
 def run(i, sig):
     # Each run starts on its own virtual day, so runs never overlap in time; a killed run's
     # journal is written out by the next run.
     start = datetime.fromtimestamp(day0 + i * 86400, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     p = subprocess.Popen([BIN, "start", "--simulate", "--speed", "400", "--start", start, "--output", out, "--seed", str(i)],
                          cwd=WORK, env=env, stderr=subprocess.PIPE, text=True)
-    time.sleep(rnd.uniform(0.4, 2.5))
+    watch_status(p, rnd.uniform(0.4, 2.5))
     if sig == signal.SIGTERM:
         st = json.loads(subprocess.run([BIN, "status", "--json"], cwd=WORK, env=env, capture_output=True, text=True).stdout)
         check([c["pid"] for c in st["collectors"]] == [p.pid], f"status while running: {st}")
@@ -64,6 +81,7 @@ for root, _, names in os.walk(out):
             check(False, f"unexpected file {os.path.join(root, n)} (a partial or temporary file?)")
 check(len(files) > ITER, f"only {len(files)} files")
 stamps = []
+temperatures = {}
 for f in files:
     rel = os.path.relpath(f, out)
     check(re.fullmatch(r"station=0190a0b0-0000-7000-8000-00000000c0de/year=\d{4}/month=\d\d/day=\d\d/data_\d{4}(-\d+)?\.parquet", rel) is not None,
@@ -72,6 +90,7 @@ for f in files:
     check(t.schema.names[0] == "timestamp" and len(t.schema.names) == 20, f"schema of {rel}")
     ts = [v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z" for v in t.column("timestamp").to_pylist()]
     stamps.extend(ts)
+    temperatures.update(zip(ts, t.column("temperature").to_pylist()))
     if ts:
         first = min(t.column("timestamp").to_pylist())
         check(f"year={first.year:04d}/month={first.month:02d}/day={first.day:02d}/" in rel, f"{rel}: partition is not the first reading's date")
@@ -79,7 +98,14 @@ dupes = len(stamps) - len(set(stamps))
 check(dupes == 0, f"{dupes} readings are in the files more than once")
 missing = set(logged) - set(stamps)
 check(not missing, f"{len(missing)} logged readings are missing from the files, e.g. {sorted(missing)[:3]}")
-print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files")
+check(len(seen_by_status) > ITER, f"status read the running collector's journal only {len(seen_by_status)} times")
+for when, temperature in seen_by_status:
+    check(when in temperatures, f"status showed a reading at {when} that no file holds")
+    filed = temperatures[when]
+    check((temperature is None) == (filed is None) and (filed is None or abs(temperature - filed) < 1e-4),
+          f"status showed {temperature} °C at {when}, the file holds {filed}")
+print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files; "
+      f"status read {len(seen_by_status)} of them from the running collector's journal")
 
 HEALTH = ["timestamp", "cpu_temp_c", "cpu_load_1min", "cpu_load_5min", "cpu_load_15min", "memory_total_mb",
           "memory_available_mb", "memory_percent_used", "disk_total_gb", "disk_free_gb", "disk_percent_used",
