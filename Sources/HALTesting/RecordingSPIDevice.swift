@@ -37,6 +37,7 @@ public final class RecordingSPIDevice: SPIDevice {
 
     private struct State {
         var writes: [Write] = []
+        var gpioEventCounts: [Int] = []
         var failure: BusError?
         var failAfter: Int?
     }
@@ -55,6 +56,10 @@ public final class RecordingSPIDevice: SPIDevice {
 
     /// Every write so far, in order.
     public var writes: [Write] { state.withLock { $0.writes } }
+
+    /// For each write, how many events the chip had recorded before it: where the write falls
+    /// among the chip's requests and level changes, for a test that checks their interleaving.
+    public var chipEventsBeforeEachWrite: [Int] { state.withLock { $0.gpioEventCounts } }
 
     /// The writes as the panel sees them: each DC-low byte a command, consecutive DC-high bytes
     /// merged into one data run (so a parameter list sent byte by byte and one sent in a single
@@ -88,10 +93,11 @@ public final class RecordingSPIDevice: SPIDevice {
     }
 
     /// Forgets what was recorded.
-    public func reset() { state.withLock { $0.writes.removeAll() } }
+    public func reset() { state.withLock { $0.writes.removeAll(); $0.gpioEventCounts.removeAll() } }
 
     public func write(_ bytes: [UInt8]) throws(BusError) {
         let level = chip.levels[dcLine]
+        let before = chip.events.count
         try state.withLock { (s: inout State) throws(BusError) in
             if let error = s.failure {
                 if let n = s.failAfter, n > 0 {
@@ -101,6 +107,7 @@ public final class RecordingSPIDevice: SPIDevice {
                 }
             }
             s.writes.append(Write(dataCommandHigh: level, bytes: bytes))
+            s.gpioEventCounts.append(before)
         }
     }
 }

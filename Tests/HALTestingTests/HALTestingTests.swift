@@ -193,6 +193,8 @@ import Testing
             .init(dataCommandHigh: false, bytes: [0x2A]), .init(dataCommandHigh: true, bytes: [0x00, 0x1A]),
             .init(dataCommandHigh: true, bytes: [0x00, 0x69]), .init(dataCommandHigh: false, bytes: [0x2C, 0x29]),
         ])
+        // The request and the two level changes came before writes 1, 2–3 and 4.
+        #expect(spi.chipEventsBeforeEachWrite == [1, 2, 2, 3])
         // Consecutive data writes merge; every command byte stands alone.
         #expect(try spi.segments() == [.command(0x2A), .data([0x00, 0x1A, 0x00, 0x69]), .command(0x2C), .command(0x29)])
         spi.reset()
