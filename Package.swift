@@ -138,6 +138,10 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: station),
 
+        // MARK: The screen
+        // The Enviro+ screen's pages: frame buffer, font, sparklines, PNG; knows nothing of devices.
+        .target(name: "Display", dependencies: ["CZlib", "DurableFiles"], swiftSettings: station),
+
         // MARK: The dashboard
         .target(
             name: "Dashboard",
@@ -151,7 +155,7 @@ let package = Package(
             dependencies: [
                 "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "ObjectStore", "S3ObjectStore", "Dashboard", "JSONText",
                 "Config", "Collector", "LakeSync", "Systemd", "StationRuntime", "DurableFiles", "CivilTime", "Compaction",
-                "HTTP1Client", "StationMetrics", "SensorCommunity", "MQTTOutlet",
+                "HTTP1Client", "StationMetrics", "SensorCommunity", "MQTTOutlet", "Display",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -246,6 +250,8 @@ let package = Package(
             name: "MQTTOutletTests",
             dependencies: ["TestSupport", "MQTTOutlet", "MQTT", "Collector", "Config", "CivilTime", "Lake", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // The page images are read from the source tree by path (and rewritten there on request), not bundled.
+        .testTarget(name: "DisplayTests", dependencies: ["Display", "CZlib"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
     ]
 )
