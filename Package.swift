@@ -141,6 +141,11 @@ let package = Package(
         // MARK: The screen
         // The Enviro+ screen's pages: frame buffer, font, sparklines, PNG; knows nothing of devices.
         .target(name: "Display", dependencies: ["CZlib", "DurableFiles"], swiftSettings: station),
+        // The screen in the station: readings to pages, the panel, proximity taps, the backlight.
+        .target(
+            name: "StationDisplay",
+            dependencies: ["Display", "Collector", "Drivers", "HAL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: station),
 
         // MARK: The dashboard
         .target(
@@ -155,7 +160,7 @@ let package = Package(
             dependencies: [
                 "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "ObjectStore", "S3ObjectStore", "Dashboard", "JSONText",
                 "Config", "Collector", "LakeSync", "Systemd", "StationRuntime", "DurableFiles", "CivilTime", "Compaction",
-                "HTTP1Client", "StationMetrics", "SensorCommunity", "MQTTOutlet", "Display",
+                "HTTP1Client", "StationMetrics", "SensorCommunity", "MQTTOutlet", "Display", "StationDisplay",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -252,6 +257,11 @@ let package = Package(
             swiftSettings: strict),
         // The page images are read from the source tree by path (and rewritten there on request), not bundled.
         .testTarget(name: "DisplayTests", dependencies: ["Display", "CZlib"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "StationDisplayTests",
+            dependencies: ["StationDisplay", "Display", "Collector", "Drivers", "HAL", "HALTesting", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
     ]
 )
