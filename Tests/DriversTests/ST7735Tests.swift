@@ -180,7 +180,9 @@ func expectSameStream(_ actual: [PanelEvent], _ expected: [PanelEvent], _ what: 
         expectSameStream(Array(panel.events().dropFirst(afterFrame.count)), ST7735Reference.panelEvents(reference.backlight_off), "backlight")
         // The whole frame's pixel bytes: 80 × 160 × 2.
         if case .data(let pixels)? = afterFrame.last { #expect(pixels.count == 25_600) } else { Issue.record("the frame ends without pixel data") }
-        #expect(panel.spi.writes.allSatisfy { $0.bytes.count <= 25_600 })
+        // Each write within spidev's buffer: 25 whole panel rows of 160 bytes.
+        #expect(panel.spi.writes.allSatisfy { $0.bytes.count <= 4096 })
+        #expect(panel.spi.writes.suffix(7).map(\.bytes.count) == [4000, 4000, 4000, 4000, 4000, 4000, 1600])
         await screen.close()
         #expect(panel.chip.levels.isEmpty)
     }
@@ -193,7 +195,10 @@ func expectSameStream(_ actual: [PanelEvent], _ expected: [PanelEvent], _ what: 
         let image = ST7735Reference.image()
         try await r270.display(image)
         try await r90.display(image)
-        let pa = a.spi.writes.last!.bytes, pb = b.spi.writes.last!.bytes
+        guard case .data(let pa)? = try a.spi.segments().last, case .data(let pb)? = try b.spi.segments().last else {
+            Issue.record("no pixel data")
+            return
+        }
         // Pixel k of one is pixel n−1−k of the other (big-endian pairs).
         let n = pa.count / 2
         #expect((0..<n).allSatisfy { k in pa[2 * k] == pb[2 * (n - 1 - k)] && pa[2 * k + 1] == pb[2 * (n - 1 - k) + 1] })
@@ -242,6 +247,7 @@ func expectSameStream(_ actual: [PanelEvent], _ expected: [PanelEvent], _ what: 
             .command(0x2A), .data([0x00, 26, 0x00, 105]), .command(0x2B), .data([0x00, 1, 0x00, 160]), .command(0x2C),
         ])
         #expect(segments.count == 6)
+        if case .data(let pixels)? = segments.last { #expect(pixels.count == 25_600) }
     }
 
     @Test func displayOffAndOnAreDISPOFFAndDISPON() async throws {

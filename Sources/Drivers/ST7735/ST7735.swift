@@ -26,8 +26,10 @@ public import HAL
 /// - Frames come in as RGB565 (`[UInt16]`, the station's frame buffer format), not as an 8-bit
 ///   image: no per-frame conversion or allocation. `rgb565(red:green:blue:)` is the library's
 ///   `color565`, truncating the same bits.
-/// - The rotated frame is built in one buffer kept for the driver's life (25,600 bytes), where
-///   the library builds a list of Python integers per frame.
+/// - The rotated frame goes out in chunks of whole panel rows (25 rows of 160 bytes, 4,000, with spidev's 4,096)
+///   built in one small buffer kept for the driver's life, where the library builds the whole
+///   frame as a list of Python integers each time; the caller's frame buffer is the only
+///   full-size copy.
 /// - Errors are `BusError`s from the SPI device and GPIO lines, unchanged: a missing spidev node
 ///   or GPIO chip is `.noDevice` and the caller (the collector's display service) logs it and
 ///   carries on. A failed frame leaves the panel mid-frame; the next `display` re-sends the
@@ -126,8 +128,9 @@ public actor ST7735 {
     private let backlight: (any GPIOOutputLine)?
     private let sleeper: any Sleeper
     private var dcHigh = false
-    /// The rotated frame, big-endian RGB565, reused for every frame.
-    private var frameBytes: [UInt8]
+    /// Rotated pixels on their way out, big-endian RGB565: whole panel rows up to the SPI
+    /// device's transfer size (4 KB, not a second 25.6 KB frame), kept for the driver's life.
+    private var chunk: [UInt8] = []
 
     /// Requests the DC and backlight lines on `gpio`, pulses the backlight and runs the init
     /// sequence, waiting through `sleeper` (about 0.95 s in all). Throws the `BusError` of the
@@ -136,7 +139,7 @@ public actor ST7735 {
         self.configuration = configuration
         self.spi = spi
         self.sleeper = sleeper
-        self.frameBytes = [UInt8](repeating: 0, count: configuration.panelWidth * configuration.panelHeight * 2)
+        chunk.reserveCapacity(min(spi.maxTransferSize, configuration.panelWidth * configuration.panelHeight * 2) + configuration.panelWidth * 2)
         dc = try gpio.requestOutput(line: configuration.dataCommandLine, consumer: "st7735-dc", initialHigh: false)
         do {
             backlight = try configuration.backlightLine.map { (name) throws(BusError) in
@@ -196,35 +199,31 @@ public actor ST7735 {
         guard pixels.count == c.width * c.height else {
             throw BusError(kind: .other, operation: "ST7735 display", message: "frame of \(pixels.count) pixels, expected \(c.width)×\(c.height)")
         }
-        rotate(pixels)
         try setWindow()
-        try data(frameBytes)
-    }
-
-    /// Fills `frameBytes` in panel order: panel row r, column c takes the image pixel numpy's
-    /// `rot90(image, k)` puts there (k quarter turns counter-clockwise).
-    private func rotate(_ pixels: [UInt16]) {
-        let (pw, ph) = (configuration.panelWidth, configuration.panelHeight)
-        let (w, h) = (configuration.width, configuration.height)
-        let turns = configuration.rotation.quarterTurns
-        frameBytes.withUnsafeMutableBufferPointer { out in
-            pixels.withUnsafeBufferPointer { image in
-                var i = 0
-                for r in 0..<ph {
-                    for c in 0..<pw {
-                        let index: Int
-                        switch turns {
-                        case 0: index = r * w + c
-                        case 1: index = c * w + (w - 1 - r)
-                        case 2: index = (h - 1 - r) * w + (w - 1 - c)
-                        default: index = (h - 1 - c) * w + r
-                        }
-                        let p = image[index]
-                        out[i] = UInt8(p >> 8)
-                        out[i + 1] = UInt8(truncatingIfNeeded: p)
-                        i += 2
-                    }
+        try setDC(true)
+        // Panel row r, column c takes the image pixel numpy's `rot90(image, k)` puts there (k
+        // quarter turns counter-clockwise), sent a chunk of whole panel rows at a time.
+        let (pw, ph) = (c.panelWidth, c.panelHeight)
+        let (w, h) = (c.width, c.height)
+        let turns = c.rotation.quarterTurns
+        let chunkBytes = max(1, spi.maxTransferSize / (pw * 2)) * pw * 2
+        chunk.removeAll(keepingCapacity: true)
+        for r in 0..<ph {
+            for col in 0..<pw {
+                let index: Int
+                switch turns {
+                case 0: index = r * w + col
+                case 1: index = col * w + (w - 1 - r)
+                case 2: index = (h - 1 - r) * w + (w - 1 - col)
+                default: index = (h - 1 - col) * w + r
                 }
+                let p = pixels[index]
+                chunk.append(UInt8(p >> 8))
+                chunk.append(UInt8(truncatingIfNeeded: p))
+            }
+            if chunk.count >= chunkBytes || r == ph - 1 {
+                try spi.write(chunk)
+                chunk.removeAll(keepingCapacity: true)
             }
         }
     }
