@@ -6,11 +6,13 @@ examples construct it (port 0, cs 1 = CE1, dc GPIO9, backlight GPIO12, rotation 
 spi_speed_hz 10 MHz; the library's defaults width 80, height 160, invert, bgr), then what one
 display(image) of a known 160x80 image sends.
 
-How it was produced: st7735 1.0.0 with numpy and Pillow installed from pip's default index into
-a throwaway virtual environment (python3 -m venv /tmp/st7735-venv; /tmp/st7735-venv/bin/pip
-install st7735==1.0.0 numpy pillow --no-deps), then
+How it was produced (Python 3.11): st7735 1.0.0, numpy and Pillow installed from pip's default
+index into a throwaway virtual environment outside the repository, without the library's
+hardware dependencies, which are mocked below:
 
-    /tmp/st7735-venv/bin/python Tests/DriversTests/Fixtures/st7735_reference.py
+    python3 -m venv VENV
+    VENV/bin/pip install --no-deps st7735==1.0.0 numpy pillow
+    VENV/bin/python Tests/DriversTests/Fixtures/st7735_reference.py
 
 The hardware modules the library imports (spidev, gpiod, gpiodevice) are replaced by the small
 mocks below, which record one event list: every GPIO level set, every time.sleep, and every SPI
