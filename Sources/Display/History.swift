@@ -54,7 +54,7 @@ public struct DisplayValues: Sendable, Equatable {
 
 /// The last hour of every quantity, one averaged slot per minute: what the sparklines draw.
 ///
-/// Fixed size (60 slots × 8 quantities, about 5 KB) whatever the read interval, so `start` keeps
+/// Fixed size (60 slots × 8 quantities, about 12 KB) whatever the read interval, so `start` keeps
 /// the same footprint at 1 s and at 60 s readings.
 public struct History: Sendable, Equatable {
     /// Slots kept; the sparkline spans `slots × slotMilliseconds`.
