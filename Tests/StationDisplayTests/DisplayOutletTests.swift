@@ -99,6 +99,27 @@ final class FakeScreen: Sendable {
         #expect(screen.chip.levels.isEmpty)
     }
 
+    @Test func theLastFrameIsThePageTheTapsLeadTo() async throws {
+        let readings = [reading(0), reading(5, proximity: 1900), reading(10, proximity: 0), reading(15, temperature: 23, proximity: 1600)]
+        let screen = FakeScreen()
+        await run(DisplayOutlet(timeoutSeconds: 0, logger: quiet, open: screen.open), readings)
+        // The same readings through the state alone, drawn by a second driver: two taps → pressure.
+        var state = DisplayState(timeoutSeconds: 0)
+        for r in readings { _ = state.update(DisplayValues(r), proximity: r.values[Reading.valueIndex("proximity")].map(Double.init)) }
+        #expect(state.page == .pressure)
+        var frame = Framebuffer()
+        PageRenderer.render(state.page, values: state.latest!, history: state.history, into: &frame)
+        let expected = FakeScreen()
+        let panel = try await expected.open()
+        try await panel.display(frame.pixels)
+        guard case .data(let sent)? = try screen.spi.segments().last, case .data(let want)? = try expected.spi.segments().last else {
+            Issue.record("no pixel data")
+            return
+        }
+        #expect(sent.count == 25_600)
+        #expect(sent == want)
+    }
+
     @Test func aDarkScreenIsNotRedrawnUntilATapWakesIt() async throws {
         let screen = FakeScreen()
         let outlet = DisplayOutlet(timeoutSeconds: 10, logger: quiet, open: screen.open)
