@@ -138,6 +138,15 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: station),
 
+        // MARK: The screen
+        // The Enviro+ screen's pages: frame buffer, font, sparklines, PNG; knows nothing of devices.
+        .target(name: "Display", dependencies: ["CZlib", "DurableFiles", "Lake"], swiftSettings: station),
+        // The screen in the station: readings to pages, the panel, proximity taps, the backlight.
+        .target(
+            name: "StationDisplay",
+            dependencies: ["Display", "Collector", "Drivers", "HAL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: station),
+
         // MARK: The dashboard
         .target(
             name: "Dashboard",
@@ -151,7 +160,7 @@ let package = Package(
             dependencies: [
                 "Parquet", "Lake", "HAL", "HALTesting", "LinuxHAL", "Drivers", "ObjectStore", "S3ObjectStore", "Dashboard", "JSONText",
                 "Config", "Collector", "LakeSync", "Systemd", "StationRuntime", "DurableFiles", "CivilTime", "Compaction",
-                "HTTP1Client", "StationMetrics", "SensorCommunity", "MQTTOutlet",
+                "HTTP1Client", "StationMetrics", "SensorCommunity", "MQTTOutlet", "Display", "StationDisplay",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -245,6 +254,13 @@ let package = Package(
         .testTarget(
             name: "MQTTOutletTests",
             dependencies: ["TestSupport", "MQTTOutlet", "MQTT", "Collector", "Config", "CivilTime", "Lake", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // The page images are read from the source tree by path (and rewritten there on request), not bundled.
+        .testTarget(name: "DisplayTests", dependencies: ["Display", "CZlib", "Lake"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "StationDisplayTests",
+            dependencies: ["StationDisplay", "Display", "Collector", "Drivers", "HAL", "HALTesting", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "S3ObjectStoreTests", dependencies: ["S3ObjectStore", "ObjectStore", "AWSSigV4", "CivilTime", "HTTP1Client"], swiftSettings: strict),
     ]

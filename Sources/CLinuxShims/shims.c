@@ -5,6 +5,7 @@
 #include <linux/gpio.h>
 #include <linux/i2c-dev.h>
 #include <linux/i2c.h>
+#include <linux/spi/spidev.h>
 #include <pty.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -65,6 +66,18 @@ int cshim_gpio_request_output(int chip_fd, uint32_t offset, const char *consumer
 int cshim_gpio_set_value(int line_fd, int value) {
     struct gpio_v2_line_values values = {.bits = value ? 1 : 0, .mask = 1};
     return ioctl(line_fd, GPIO_V2_LINE_SET_VALUES_IOCTL, &values);
+}
+
+int cshim_spi_set_mode(int fd, uint8_t mode) {
+    return ioctl(fd, SPI_IOC_WR_MODE, &mode);
+}
+
+int cshim_spi_set_bits_per_word(int fd, uint8_t bits) {
+    return ioctl(fd, SPI_IOC_WR_BITS_PER_WORD, &bits);
+}
+
+int cshim_spi_set_max_speed_hz(int fd, uint32_t hz) {
+    return ioctl(fd, SPI_IOC_WR_MAX_SPEED_HZ, &hz);
 }
 
 int cshim_openpty(int *controller, int *device) {

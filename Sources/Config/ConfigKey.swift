@@ -172,6 +172,10 @@ public struct ConfigKey: Sendable, Hashable {
                   "Ours: sensor.community's push URL."),
         ConfigKey("OPENSENSOR_SENSOR_COMMUNITY_SENSOR_ID", nil, .text,
                   "Ours: the node id sent as `X-Sensor: raspi-<id>`; default the Pi's serial number; required off a Pi and with --simulate."),
+        ConfigKey("OPENSENSOR_DISPLAY_ENABLED", "false", .bool,
+                  "Ours: `start` shows the readings on the Enviro+ screen (SPI on: `sudo raspi-config nonint do_spi 0`); a tap on the light sensor turns the page. A missing or failing screen is logged and never stops collection."),
+        ConfigKey("OPENSENSOR_DISPLAY_TIMEOUT", "300", .integer(0...86_400),
+                  "Ours: seconds after the last tap (or the start) before the screen's backlight goes off; a tap wakes it; 0 keeps it on."),
     ] + storageKeys + storageKeys.map { key in
         ConfigKey(
             healthPrefix + key.name.dropFirst(prefix.count), nil, key.kind, key.sensitivity,

@@ -25,6 +25,8 @@ struct DeviceKind {
     init?(path: String) {
         if path.contains("i2c") {
             group = "i2c"; noun = "I2C bus"; enable = "sudo raspi-config nonint do_i2c 0"
+        } else if path.contains("spidev") {
+            group = "spi"; noun = "SPI device"; enable = "sudo raspi-config nonint do_spi 0"
         } else if path.contains("gpiochip") {
             group = "gpio"; noun = "GPIO chip"; enable = nil
         } else if path.contains("tty") || path.contains("serial") {

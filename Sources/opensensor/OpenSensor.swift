@@ -10,5 +10,5 @@ struct OpenSensor: AsyncParsableCommand {
         commandName: "opensensor",
         abstract: "An environmental station for a Raspberry Pi with a Pimoroni Enviro+ board.",
         version: ParquetLibrary.version,
-        subcommands: [StartCommand.self, SimulateCommand.self, SyncCommand.self, StatusCommand.self, InfoCommand.self, SetupCommand.self, TestCommand.self, ParquetCommand.self, QueryCommand.self, CompactCommand.self, DashboardCommand.self, ServiceCommand.self, FixPermissionsCommand.self])
+        subcommands: [StartCommand.self, SimulateCommand.self, SyncCommand.self, StatusCommand.self, InfoCommand.self, SetupCommand.self, TestCommand.self, ParquetCommand.self, QueryCommand.self, CompactCommand.self, DashboardCommand.self, DisplayCommand.self, ServiceCommand.self, FixPermissionsCommand.self])
 }

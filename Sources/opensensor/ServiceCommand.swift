@@ -77,6 +77,17 @@ struct ServiceCommand: ParsableCommand {
             if !missing.isEmpty {
                 StderrText.write("note: this system has no group \(missing.joined(separator: ", ")), so the unit does not name \(missing.count == 1 ? "it" : "them"); 'sudo \(SystemFacts.executable()) fix-permissions --user \(name)' creates \(missing.count == 1 ? "it" : "them")\n")
             }
+            // The screen (OPENSENSOR_DISPLAY_ENABLED): its spidev node, owned by group spi on
+            // Raspberry Pi OS, which exists once SPI is turned on.
+            let display = config.values["OPENSENSOR_DISPLAY_ENABLED"] == "true"
+            var deviceGroups = groups
+            if display {
+                if UserAccount.groupExists("spi") {
+                    deviceGroups.append("spi")
+                } else {
+                    StderrText.write("note: this system has no group spi, so the screen's /dev/spidev0.1 may not be usable by the service; turn SPI on with 'sudo raspi-config nonint do_spi 0' and reboot\n")
+                }
+            }
 
             let unit = ServiceUnit(
                 executable: SystemFacts.executable(), workingDirectory: cwd, envFile: env, user: name,
@@ -85,8 +96,8 @@ struct ServiceCommand: ParsableCommand {
                 healthDirectory: SystemFacts.absolute(config.healthDirectory, in: cwd),
                 logDirectory: SystemFacts.absolute(config.logDirectory, in: cwd),
                 watchdogSeconds: watchdogSec ?? WatchdogHeartbeat.Policy.recommendedWatchdogSeconds(readIntervalSeconds: config.readInterval),
-                devices: ["/dev/i2c-1", SystemFacts.absolute(config.pms5003Device, in: cwd)],
-                supplementaryGroups: groups)
+                devices: ["/dev/i2c-1", SystemFacts.absolute(config.pms5003Device, in: cwd)] + (display ? ["/dev/spidev0.1"] : []),
+                supplementaryGroups: deviceGroups)
             let text: String
             do {
                 text = try unit.render()

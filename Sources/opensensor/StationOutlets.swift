@@ -4,6 +4,10 @@
 import CivilTime
 import Collector
 import Config
+import Drivers
+import HAL
+import LinuxHAL
+import StationDisplay
 import HTTP1Client
 import Logging
 import Parquet
@@ -36,5 +40,16 @@ enum StationOutlets {
         return SensorCommunityOutlet(
             settings: .init(endpoint: endpoint, nodeID: nodeID, softwareVersion: "opensensor-\(ParquetLibrary.version)", intervalSeconds: interval),
             clock: clock, logger: logger, send: { try await http.send($0, maxBodyBytes: 64 << 10) })
+    }
+
+    /// The Enviro+ screen (OPENSENSOR_DISPLAY_ENABLED), or nil. Opened by the outlet itself when
+    /// it starts, so a missing screen is logged there and never stops `start`.
+    static func display(_ config: StationConfig, logger: Logger) -> DisplayOutlet? {
+        guard config.values["OPENSENSOR_DISPLAY_ENABLED"] == "true" else { return nil }
+        let timeout = config.values["OPENSENSOR_DISPLAY_TIMEOUT"].flatMap { Int($0) } ?? 300
+        return DisplayOutlet(timeoutSeconds: timeout, logger: logger) { () async throws -> any DisplayPanel in
+            let spi = try LinuxSPIDevice(path: "/dev/spidev0.1", speedHz: ST7735.enviroPlusSPISpeedHz)
+            return try await ST7735(spi: spi, gpio: LinuxGPIOChip.find(label: nil), sleeper: SystemClock())
+        }
     }
 }

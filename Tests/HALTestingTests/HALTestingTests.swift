@@ -177,3 +177,51 @@ import Testing
         #expect(clock.totalSlept == .milliseconds(150))
     }
 }
+
+@Suite struct RecordingSPIDeviceTests {
+    @Test func recordsEachWriteWithTheDCLevelAtThatMoment() throws {
+        let chip = FakeGPIOChip()
+        let spi = RecordingSPIDevice(dataCommandLine: "GPIO9", on: chip)
+        let dc = try chip.requestOutput(line: "GPIO9", consumer: "test", initialHigh: false)
+        try spi.write([0x2A])
+        try dc.set(true)
+        try spi.write([0x00, 0x1A])
+        try spi.write([0x00, 0x69])
+        try dc.set(false)
+        try spi.write([0x2C, 0x29])
+        #expect(spi.writes == [
+            .init(dataCommandHigh: false, bytes: [0x2A]), .init(dataCommandHigh: true, bytes: [0x00, 0x1A]),
+            .init(dataCommandHigh: true, bytes: [0x00, 0x69]), .init(dataCommandHigh: false, bytes: [0x2C, 0x29]),
+        ])
+        // The request and the two level changes came before writes 1, 2–3 and 4.
+        #expect(spi.chipEventsBeforeEachWrite == [1, 2, 2, 3])
+        // Consecutive data writes merge; every command byte stands alone.
+        #expect(try spi.segments() == [.command(0x2A), .data([0x00, 0x1A, 0x00, 0x69]), .command(0x2C), .command(0x29)])
+        spi.reset()
+        #expect(spi.writes.isEmpty)
+    }
+
+    @Test func aWriteWithoutTheDCLineHeldIsAFailure() throws {
+        let chip = FakeGPIOChip()
+        let spi = RecordingSPIDevice(dataCommandLine: "GPIO9", on: chip)
+        try spi.write([0x01])
+        #expect(spi.writes == [.init(dataCommandHigh: nil, bytes: [0x01])])
+        #expect(throws: FakeFailure.self) { try spi.segments() }
+    }
+
+    @Test func failsWhenToldAndRecordsNothingThatFailed() throws {
+        let chip = FakeGPIOChip()
+        _ = try chip.requestOutput(line: "GPIO9", consumer: "test", initialHigh: true)
+        let spi = RecordingSPIDevice(dataCommandLine: "GPIO9", on: chip)
+        let error = BusError(kind: .noDevice, operation: "write(/dev/spidev0.1)", message: "gone")
+        spi.fail(with: error)
+        #expect(throws: error) { try spi.write([1]) }
+        spi.fail(with: nil)
+        try spi.write([2])
+        spi.fail(with: error, afterWrites: 2)
+        try spi.write([3])
+        try spi.write([4])
+        #expect(throws: error) { try spi.write([5]) }
+        #expect(try spi.segments() == [.data([2, 3, 4])])
+    }
+}

@@ -1,5 +1,5 @@
-// C helpers for what Swift cannot import from the Linux uAPI headers: the i2c-dev and GPIO v2
-// ioctl request numbers are function-like macros, and their structs carry fixed-size arrays
+// C helpers for what Swift cannot import from the Linux uAPI headers: the i2c-dev, spidev and GPIO
+// v2 ioctl request numbers are function-like macros, and their structs carry fixed-size arrays
 // and unions that are awkward from Swift. Each helper is one ioctl (or openpty) and returns
 // what the call returned, leaving errno set, so the Swift syscall helper can report it.
 #pragma once
@@ -32,6 +32,15 @@ int cshim_gpio_request_output(int chip_fd, uint32_t offset, const char *consumer
 
 /// GPIO_V2_LINE_SET_VALUES_IOCTL on a single-line request: drives it to `value` (0/1).
 int cshim_gpio_set_value(int line_fd, int value);
+
+/// SPI_IOC_WR_MODE: the clock polarity and phase (0–3) of a spidev device.
+int cshim_spi_set_mode(int fd, uint8_t mode);
+
+/// SPI_IOC_WR_BITS_PER_WORD: the word size of a spidev device.
+int cshim_spi_set_bits_per_word(int fd, uint8_t bits);
+
+/// SPI_IOC_WR_MAX_SPEED_HZ: the clock of a spidev device's transfers.
+int cshim_spi_set_max_speed_hz(int fd, uint32_t hz);
 
 /// openpty(3): a pseudo-terminal pair, for tests of the serial code.
 int cshim_openpty(int *controller, int *device);
