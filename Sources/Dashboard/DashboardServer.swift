@@ -39,10 +39,14 @@ public struct Dashboard: Sendable {
     public let maxConnections: Int
     /// Seconds a silent connection is kept open (a browser reopens one when it needs it).
     public let idleTimeoutSeconds: Int64
+    /// How often an open last-hour page fetches itself again: the collector's read interval, so
+    /// a new reading shows within two of them.
+    public let liveRefreshSeconds: Int
 
     public init(view: LakeView, zones: ZoneDatabase = ZoneDatabase(), hosts: HostPolicy = .loopbackOnly,
                 limiter: ReadLimiter = ReadLimiter(slots: 2, maxWaiting: 32), maxConnections: Int = 64,
-                idleTimeoutSeconds: Int64 = 30, now: @escaping @Sendable () -> Int64) {
+                idleTimeoutSeconds: Int64 = 30, liveRefreshSeconds: Int = 5, now: @escaping @Sendable () -> Int64) {
+        self.liveRefreshSeconds = liveRefreshSeconds
         self.view = view
         self.zones = zones
         self.hosts = hosts
@@ -120,7 +124,8 @@ public struct Dashboard: Sendable {
                     if columns.contains("") { throw DashboardError.badRequest("columns: expected comma-separated names, got '\(list)'") }
                 }
                 let range = try self.range(request, c)
-                let result = try self.view.series(id, kind, range, columns: columns, keepImplausible: try Self.keepImplausible(request))
+                let result = try self.view.series(id, kind, range, columns: columns, keepImplausible: try Self.keepImplausible(request),
+                                                  live: try Self.flag(request, "live"))
                 var lines: [String] = []
                 QueryOutput.write(result, as: format) { lines.append($0) }
                 return Self.text(lines, format)
@@ -225,10 +230,15 @@ public struct Dashboard: Sendable {
 
     /// `?keep_implausible=1` averages implausible sensor values in (Plausibility.swift).
     static func keepImplausible(_ request: Request) throws(DashboardError) -> Bool {
-        switch request.uri.queryParameters.get("keep_implausible") {
+        try flag(request, "keep_implausible")
+    }
+
+    /// A `1`/`0` parameter, off when absent.
+    static func flag(_ request: Request, _ name: String) throws(DashboardError) -> Bool {
+        switch request.uri.queryParameters.get(name) {
         case nil, "0", "false": false
         case "1", "true": true
-        case let other?: throw .badRequest("keep_implausible: expected 1 or 0, got '\(other)'")
+        case let other?: throw .badRequest("\(name): expected 1 or 0, got '\(other)'")
         }
     }
 
@@ -244,11 +254,12 @@ public struct Dashboard: Sendable {
         let range = try range(request, c)
         let keep = try Self.keepImplausible(request)
         let latest = try view.latest(id, .data)
-        let sensor = try view.series(id, .data, range, columns: Catalog.columns(.data), keepImplausible: keep)
+        // The page counts in what the journal holds beyond the lake: a last-hour chart is live.
+        let (sensor, notice) = try view.seriesWithNotice(id, .data, range, columns: Catalog.columns(.data), keepImplausible: keep, live: true)
         var health: QueryResult?
         if view.hasHealth(id) { health = try view.series(id, .health, range, columns: Catalog.columns(.health)) }
         return Pages.StationData(id: id, range: range, latest: latest, sensor: sensor, health: health,
-                                 registry: view.registryEntry(id), keepImplausible: keep)
+                                 registry: view.registryEntry(id), keepImplausible: keep, journalNotice: notice)
     }
 
     /// One line of the station list, in plain values.
@@ -338,6 +349,7 @@ public struct Dashboard: Sendable {
             return Self.failure(error, Pages.Context(now: now, zone: .utc, nonce: nonce), api: api).response(gzip: gzip)
         }
         context.nonce = nonce
+        context.liveRefreshMillis = Int64(liveRefreshSeconds) * 1000
         let answer = await limiter.run { [context] in
             await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
@@ -426,7 +438,7 @@ struct Reply: Sendable {
     /// A page: its own inline script and style (by nonce), `data:` images (the empty icon),
     /// forms back to this server; never framed by another site.
     static func pagePolicy(nonce: String) -> String {
-        "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; img-src data:; "
+        "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; img-src data:; connect-src 'self'; "
             + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     }
 

@@ -45,6 +45,16 @@ public struct LakeLocation: Sendable {
     }
 }
 
+/// Readings a station has taken and not yet filed into a batch file: a running collector's
+/// journal, read without disturbing it (the executable wires Collector's JournalReader). The
+/// dashboard merges them into a station's newest numbers and charts.
+public protocol LiveReadings: Sendable {
+    /// `station`'s readings stamped after `after` (ms UTC), oldest first, each as its sensor
+    /// columns' values; and a notice when the journal is there but could not be read (nil when
+    /// there is simply none).
+    func readings(station: String, after: Int64) -> (rows: [(time: Int64, values: [String: Double])], notice: String?)
+}
+
 /// One station of a network the dashboard serves: its entry in the registry and where its lake is.
 public struct NetworkStation: Sendable {
     public var registry: RegisteredStation
@@ -100,6 +110,8 @@ public struct LakeView: Sendable {
     }
 
     public let stationsServed: Stations
+    /// The readings not yet in the lake, for a lake on this machine that a collector writes.
+    public let live: (any LiveReadings)?
     /// What is served, for the page header and messages: a folder, `s3://bucket/prefix`, or the
     /// registry's file name.
     public let location: String
@@ -114,15 +126,18 @@ public struct LakeView: Sendable {
     /// over a bucket they wait on the network).
     static let frontPageReads = 8
 
-    public init(_ stations: Stations, location: String, cache: QueryCache = QueryCache(maxBytes: LakeView.defaultCacheBytes)) {
+    public init(_ stations: Stations, location: String, live: (any LiveReadings)? = nil,
+                cache: QueryCache = QueryCache(maxBytes: LakeView.defaultCacheBytes)) {
         stationsServed = stations
+        self.live = live
         self.location = location
         self.cache = cache
     }
 
     /// The lake at folder `dataRoot`, with the health lake at `healthRoot`.
-    public init(dataRoot: String, healthRoot: String?, cache: QueryCache = QueryCache(maxBytes: LakeView.defaultCacheBytes)) {
-        self.init(.lake(data: .folder(dataRoot), health: healthRoot.map(LakeLocation.folder)), location: dataRoot, cache: cache)
+    public init(dataRoot: String, healthRoot: String?, live: (any LiveReadings)? = nil,
+                cache: QueryCache = QueryCache(maxBytes: LakeView.defaultCacheBytes)) {
+        self.init(.lake(data: .folder(dataRoot), health: healthRoot.map(LakeLocation.folder)), location: dataRoot, live: live, cache: cache)
     }
 
     /// A station's lakes and its folder name in them.
@@ -218,6 +233,23 @@ public struct LakeView: Sendable {
     /// for the one before it; only when none of the newest few can be read is that an error.
     /// A lake that cannot be listed (a bucket out of reach) is a 502 naming why.
     public func latest(_ id: String, _ kind: LakeKind) throws(DashboardError) -> LatestRow? {
+        let filed = try latestFiled(id, kind)
+        guard kind == .data, let r = resolve(id), let newest = liveRows(r, after: filed?.time).rows.last else { return filed }
+        return LatestRow(time: newest.time, values: newest.values, file: Self.journalName,
+                         implausible: Plausibility.implausibleColumns(newest.values))
+    }
+
+    /// What ``LatestRow/file`` says of a reading from the journal.
+    public static let journalName = "journal"
+
+    /// The readings of `r`'s journal after `after` (nil: all of them), with the journal's notice.
+    func liveRows(_ r: Resolved, after: Int64?) -> (rows: [(time: Int64, values: [String: Double])], notice: String?) {
+        guard let live, r.registry == nil else { return ([], nil) }
+        return live.readings(station: r.lakeStation, after: after ?? .min)
+    }
+
+    /// The newest row of the lake's files alone.
+    func latestFiled(_ id: String, _ kind: LakeKind) throws(DashboardError) -> LatestRow? {
         guard let r = resolve(id), let lake = location(r, kind) else { return nil }
         var firstError: String?
         let files = LakeIndex.newestFiles(lake.source, station: r.lakeStation, kind: kind.rawValue, limit: Self.latestAttempts)
@@ -272,7 +304,15 @@ public struct LakeView: Sendable {
     /// Count, average, minimum and maximum per bucket of `range` for `id`: the same answer
     /// `opensensor query` gives for the same question.
     /// Implausible sensor values are left out and counted unless `keepImplausible`.
-    public func series(_ id: String, _ kind: LakeKind, _ range: ViewRange, columns: [String], keepImplausible: Bool = false) throws(DashboardError) -> QueryResult {
+    /// With `live`, readings not yet in the lake (``LiveReadings``) are counted in too, after
+    /// the newest filed one; the journal's notice, if any, comes back beside the answer.
+    public func series(_ id: String, _ kind: LakeKind, _ range: ViewRange, columns: [String], keepImplausible: Bool = false,
+                       live: Bool = false) throws(DashboardError) -> QueryResult {
+        try seriesWithNotice(id, kind, range, columns: columns, keepImplausible: keepImplausible, live: live).result
+    }
+
+    public func seriesWithNotice(_ id: String, _ kind: LakeKind, _ range: ViewRange, columns: [String], keepImplausible: Bool = false,
+                                 live: Bool = false) throws(DashboardError) -> (result: QueryResult, notice: String?) {
         guard let r = resolve(id) else { throw .notFound("no station '\(id)'") }
         guard let lake = location(r, kind) else { throw .notFound("no health data is configured") }
         // The engine caches days by their column list: asked in one order (sorted), `b,a`
@@ -292,7 +332,15 @@ public struct LakeView: Sendable {
         }
         // A bucket that is missing, denies access or cannot be reached is no empty chart.
         if let failure = lake.source.takeListingFailure() { throw DashboardError(status: 502, failure) }
-        guard !columns.isEmpty, columns != canonical else { return result }
+        var notice: String?
+        if live, kind == .data, self.live != nil, r.registry == nil {
+            // After the newest filed reading only: a batch file and the journal it has not yet
+            // given its readings up to may both hold them for a moment.
+            let journal = liveRows(r, after: try latestFiled(id, .data)?.time)
+            notice = journal.notice
+            for row in journal.rows { result.add(reading: row.time, values: row.values, station: r.lakeStation) }
+        }
+        guard !columns.isEmpty, columns != canonical else { return (result, notice) }
         // Back in the order asked, as `opensensor query` prints them.
         let position = Dictionary(uniqueKeysWithValues: result.columns.enumerated().map { ($1.name, $0) })
         let order = columns.map { position[$0]! }
@@ -300,6 +348,6 @@ public struct LakeView: Sendable {
         result.query.keepImplausible = keepImplausible
         result.columns = order.map { result.columns[$0] }
         for g in result.groups.indices { result.groups[g].aggregates = order.map { result.groups[g].aggregates[$0] } }
-        return result
+        return (result, notice)
     }
 }

@@ -21,7 +21,12 @@ enum Pages {
         var zoneCookie: String = ""
         /// The page's Content-Security-Policy nonce: its inline script and style carry it.
         var nonce: String = ""
+        /// How often a last-hour page fetches itself again (the collector's read interval).
+        var liveRefreshMillis: Int64 = 5000
     }
+
+    /// How often any other live page (the front page, longer ranges) fetches itself again.
+    static let slowRefreshMillis: Int64 = 60_000
 
     // MARK: Front page
 
@@ -32,7 +37,7 @@ enum Pages {
                 ? "<p class=\"empty\">The registry lists no approved station (<code>--all</code> shows the others).</p>\n"
                 : "<p class=\"empty\">No stations yet. Start the collector (<code>opensensor start</code>) or point <code>--data</code> at a lake.</p>\n"
         } else {
-            body += "<table class=\"stations\"><thead><tr><th>Station</th>\(network ? "<th>Place</th><th>Type</th>" : "")<th>Last reading</th><th>Age</th><th>PM2.5</th><th>PM10</th><th>Air quality</th></tr></thead><tbody>\n"
+            body += "<table class=\"stations\" data-part=\"stations\"><thead><tr><th>Station</th>\(network ? "<th>Place</th><th>Type</th>" : "")<th>Last reading</th><th>Age</th><th>PM2.5</th><th>PM10</th><th>Air quality</th></tr></thead><tbody>\n"
             for s in stations {
                 let id = HTML.escape(s.id)
                 let title = s.registry.map { $0.name.isEmpty ? id : HTML.escape($0.name) + " <code class=\"id\">\(id)</code>" } ?? id
@@ -53,7 +58,7 @@ enum Pages {
             body += "<p class=\"sub\">Air quality: the US EPA AQI (2024 breakpoints) of the newest PM2.5 and PM10 reading, the worse of the two; the EPA's index is meant for 24-hour averages.</p>\n"
         }
         body += "<footer><a href=\"/api/stations\">JSON</a> · <a href=\"/api/stations?format=csv\">CSV</a></footer>\n"
-        return document(title: "opensensor", body: body, c, live: true)
+        return document(title: "opensensor", body: body, c, refreshMillis: slowRefreshMillis)
     }
 
     /// A registry entry's place: its coordinates, and its description when it has one.
@@ -100,6 +105,8 @@ enum Pages {
         var registry: RegisteredStation? = nil
         /// Whether implausible values were averaged in (`?keep_implausible=1`).
         var keepImplausible = false
+        /// Why the collector's journal could not be read, when it could not.
+        var journalNotice: String? = nil
     }
 
     static func station(_ d: StationData, _ c: Context) -> String {
@@ -113,7 +120,7 @@ enum Pages {
         } else {
             body += "<h1>Station <code>\(id)</code></h1>\n"
         }
-        body += "<p class=\"sub\">"
+        body += "<p class=\"sub\" data-part=\"last\">"
         if let l = d.latest {
             body += "Last reading \(timeElement(l.time, c, seconds: true)) \(ageElement(l.time, c))"
         } else {
@@ -123,7 +130,7 @@ enum Pages {
         body += rangeNav(d, c)
 
         // Big numbers with the range's sparkline.
-        body += "<section class=\"now\" aria-label=\"Latest values\">\n"
+        body += "<section class=\"now\" aria-label=\"Latest values\" data-part=\"now\">\n"
         let sensorSeries = series(d.sensor)
         for h in Catalog.headlines {
             let value = d.latest?.values[h.column]
@@ -137,19 +144,23 @@ enum Pages {
         }
         body += "</section>\n"
 
-        body += implausibleNote(d)
-        body += "<section class=\"charts\" aria-label=\"Sensor charts\">\n"
+        body += "<div data-part=\"notes\">" + implausibleNote(d)
+        if let notice = d.journalNotice {
+            body += "<p class=\"note\">The newest readings could not be read from the collector's journal (\(HTML.escape(notice))); the page shows the batch files.</p>"
+        }
+        body += "</div>\n<section class=\"charts\" aria-label=\"Sensor charts\" data-part=\"charts\">\n"
         for chart in Catalog.sensorCharts { body += figure(chart, sensorSeries, axis, d) }
         body += "</section>\n"
         if let health = d.health {
-            body += "<h2 class=\"part\">Station health</h2>\n<section class=\"charts health\" aria-label=\"Health charts\">\n"
+            body += "<h2 class=\"part\">Station health</h2>\n<section class=\"charts health\" aria-label=\"Health charts\" data-part=\"health\">\n"
             let healthSeries = series(health)
             for chart in Catalog.healthCharts { body += figure(chart, healthSeries, axis, d) }
             body += "</section>\n"
         }
         body += "<footer><p>The same numbers from the command line:</p><pre><code>\(HTML.escape(d.range.command(kind: .data, station: d.id, columns: [], format: "csv")))</code></pre></footer>\n"
-        let live = d.range.name != "custom"
-        return document(title: "Station \(d.id) — opensensor", body: body, c, live: live)
+        // A preset range ends now: it follows the readings, the last hour at the read interval.
+        let refresh: Int64? = d.range.name == "custom" ? nil : d.range.name == "1h" ? c.liveRefreshMillis : slowRefreshMillis
+        return document(title: "Station \(d.id) — opensensor", body: body, c, refreshMillis: refresh)
     }
 
     /// How many readings of the range had values left out as implausible, with the link that
@@ -212,7 +223,7 @@ enum Pages {
         let title = e.status == 404 ? "Not found" : e.status == 400 ? "Bad request" : "Error"
         return document(title: "\(title) — opensensor",
                         body: "<header><p class=\"crumbs\"><a href=\"/\">opensensor</a> ›</p><h1>\(title)</h1></header>\n<p class=\"error\">\(HTML.escape(e.message))</p>\n",
-                        c, live: false)
+                        c, refreshMillis: nil)
     }
 
     // MARK: Pieces
@@ -235,8 +246,10 @@ enum Pages {
         return "\(s / 86_400) days ago"
     }
 
-    static func document(title: String, body: String, _ c: Context, live: Bool) -> String {
-        var s = "<!DOCTYPE html>\n<html lang=\"en\" data-tz=\"\(c.zone.offsetMinutes(at: c.now))\" data-zone=\"\(HTML.escape(c.zoneCookie))\" data-live=\"\(live ? 1 : 0)\"><head><meta charset=\"utf-8\">"
+    /// A page; one with `refreshMillis` fetches itself that often and swaps in its `data-part`
+    /// elements (the script below), so it follows the readings without a reload.
+    static func document(title: String, body: String, _ c: Context, refreshMillis: Int64?) -> String {
+        var s = "<!DOCTYPE html>\n<html lang=\"en\" data-tz=\"\(c.zone.offsetMinutes(at: c.now))\" data-zone=\"\(HTML.escape(c.zoneCookie))\" data-live=\"\(refreshMillis == nil ? 0 : 1)\" data-refresh=\"\(refreshMillis ?? 0)\"><head><meta charset=\"utf-8\">"
         s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>\(HTML.escape(title))</title>"
         s += "<link rel=\"icon\" href=\"data:,\"><style nonce=\"\(c.nonce)\">\(css)\(aqiCSS)</style></head>\n<body>\n"
         s += body
@@ -270,15 +283,22 @@ enum Pages {
 
     /// Tells the server the viewer's zone name and current offset through cookies and reloads
     /// once when the page was drawn without them (unless `?zone=` or `?tz=` chose a zone);
-    /// reloads a live page every minute while it is visible. Zone names are sent only when
-    /// they look like IANA names, which are valid cookie values as they are.
+    /// follows a live page while it is visible: every `data-refresh` ms it fetches the page again
+    /// and swaps in its `data-part` elements (a reload when the page's parts changed shape).
+    /// Zone names are sent only when they look like IANA names, which are valid cookie values
+    /// as they are.
     static let script = """
         (function(){var o=-new Date().getTimezoneOffset(),r=document.documentElement,z="",a="; path=/; max-age=31536000; samesite=lax";
         try{z=Intl.DateTimeFormat().resolvedOptions().timeZone||"";}catch(e){}
         if(!/^[A-Za-z0-9_+\\/-]{1,64}$/.test(z))z="";
         document.cookie="tz="+o+a;if(z)document.cookie="tzname="+z+a;
         if((r.dataset.tz!==String(o)||r.dataset.zone!==z)&&!/[?&](tz|zone)=/.test(location.search)&&!sessionStorage.getItem("tz-reload")){sessionStorage.setItem("tz-reload","1");location.reload();return;}
-        if(r.dataset.live==="1"){setInterval(function(){if(!document.hidden)location.reload();},60000);}})();
+        if(r.dataset.live==="1"){var busy=false;setInterval(function(){if(document.hidden||busy)return;busy=true;
+        fetch(location.href,{credentials:"same-origin"}).then(function(x){if(!x.ok)throw new Error(String(x.status));return x.text();}).then(function(t){
+        var d=new DOMParser().parseFromString(t,"text/html"),a=document.querySelectorAll("[data-part]"),b=d.querySelectorAll("[data-part]");
+        if(a.length!==b.length){location.reload();return;}
+        for(var i=0;i<a.length;i++)a[i].replaceWith(document.importNode(b[i],true));}).catch(function(){}).then(function(){busy=false;});
+        },+r.dataset.refresh||60000);}})();
         """
 }
 

@@ -134,6 +134,25 @@ struct DashboardCommand: AsyncParsableCommand {
         return (.lake(data: .folder(dataRoot), health: Self.isDirectory(healthRoot) ? .folder(healthRoot) : nil), dataRoot, [])
     }
 
+    /// A running collector's journals in the served output folder, read as `status` reads them
+    /// (Sources/Collector/JournalReader.swift): read-only, without its lock.
+    struct Journals: LiveReadings {
+        let outputDirectory: String
+
+        func readings(station: String, after: Int64) -> (rows: [(time: Int64, values: [String: Double])], notice: String?) {
+            let reader = JournalReader(outputDirectory: outputDirectory, station: station)
+            // No journal: no collector has run here, which is no news.
+            guard let path = reader.journalPath, FileIO.exists(path) else { return ([], nil) }
+            let read = reader.readings(since: after == .min ? .min : after + 1)
+            let rows = read.readings.map { r in
+                var values: [String: Double] = [:]
+                for name in Reading.valueColumns { if let v = r.value(named: name) { values[name] = Double(v) } }
+                return (time: r.timestamp, values: values)
+            }
+            return (rows, read.notice)
+        }
+    }
+
     func run() async throws {
         let (config, warnings) = try configOptions.load()
         let logger = LogSetup.bootstrapOnce(level: config.logLevel)
@@ -154,8 +173,11 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         let hosts = HostPolicy(bind: host, allowed: allowHost, hostName: Self.hostName(), localAddresses: Self.localAddresses)
         let cache = QueryCache(maxBytes: cacheMB << 20)
-        let dashboard = Dashboard(view: LakeView(served, location: location, cache: cache),
-                                  zones: zones, hosts: hosts, now: { SystemWallClock().nowMillis() })
+        // The open batch shows only where the collector writes: a folder on this machine.
+        var live: (any LiveReadings)?
+        if case .lake(let data, _) = served, let folder = data.source as? FolderLakeSource { live = Journals(outputDirectory: folder.root) }
+        let dashboard = Dashboard(view: LakeView(served, location: location, live: live, cache: cache), zones: zones, hosts: hosts,
+                                  liveRefreshSeconds: config.readInterval, now: { SystemWallClock().nowMillis() })
         if host != "127.0.0.1" && host != "localhost" && host != "::1" {
             logger.warning("dashboard: listening on \(host): anyone who can reach this machine can read the data")
         }

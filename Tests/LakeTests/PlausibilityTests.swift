@@ -77,3 +77,29 @@ import Testing
         #expect(cache.count == 2)
     }
 }
+
+@Suite struct LiveReadingTests {
+    /// A reading added to an answer counts as the same reading read from a file would.
+    @Test func aReadingAddedEqualsTheSameReadingInAFile() throws {
+        let lake = try TempLake()
+        let ts = (0..<4).map { june1 + Int64($0) * 5000 }
+        let pm25: [Float?] = [4, 9, nil, 7], pm1: [Float?] = [2, 9, 1, 1], pm10: [Float?] = [6, 9, 2, 8], t: [Float?] = [20, 21, 90, 22]
+        try lake.writeData(station: "s", times: Array(ts.prefix(2)), values: ["pm1": Array(pm1.prefix(2)), "pm25": Array(pm25.prefix(2)),
+                                                                            "pm10": Array(pm10.prefix(2)), "temperature": Array(t.prefix(2))])
+        let q = LakeQuery(from: june1, to: june1 + 3_600_000, every: .quarterHour, columns: ["temperature", "pm25"])
+        var merged = try QueryEngine(root: lake.root).run(q)
+        for k in 2..<4 {
+            var values: [String: Double] = [:]
+            for (name, column) in [("pm1", pm1), ("pm25", pm25), ("pm10", pm10), ("temperature", t)] { values[name] = column[k].map(Double.init) }
+            merged.add(reading: ts[k], values: values, station: "s")
+        }
+        merged.add(reading: june1 + 3_600_000, values: ["temperature": 1], station: "s")  // past `to`
+        merged.add(reading: june1, values: ["temperature": 1], station: "other")
+        let whole = try TempLake()
+        try whole.writeData(station: "s", times: ts, values: ["pm1": pm1, "pm25": pm25, "pm10": pm10, "temperature": t])
+        let reference = try QueryEngine(root: whole.root).run(q)
+        #expect(merged.groups.filter { $0.station == "s" } == reference.groups)
+        #expect(reference.implausible == 2, "row 1 stuck, row 2 hot")
+        #expect(merged.groups.count == 2 && merged.groups[0].station == "other", "stations in order, as the engine sorts them")
+    }
+}

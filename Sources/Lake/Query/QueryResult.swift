@@ -91,3 +91,35 @@ public struct QueryResult: Sendable {
     /// Readings with a value left out as implausible, over the whole answer.
     public var implausible: Int64 { groups.reduce(0) { $0 + $1.implausible } }
 }
+
+extension QueryResult {
+    /// Counts a reading the lake does not hold yet (a running collector's journal) into the
+    /// answer, as the engine counts a row of a file: inside the range, into its bucket, each
+    /// asked-for column's value (nil: null) unless the plausibility rules leave it out.
+    /// `values` holds the reading's every sensor column, so the particulate rule can judge.
+    public mutating func add(reading time: Int64, values: [String: Double], station: String) {
+        guard query.kind == .data, query.stations.isEmpty || query.stations.contains(station) else { return }
+        if let from = query.from, time < from { return }
+        if let to = query.to, time >= to { return }
+        let start = query.every.start(of: time)
+        let dropped = query.judgesPlausibility ? Plausibility.implausibleColumns(values) : []
+        // Journal readings are the newest: their group is at or near the end.
+        var i = groups.endIndex
+        while i > groups.startIndex, (groups[i - 1].station, groups[i - 1].start) > (station, start) { i -= 1 }
+        if i == groups.startIndex || groups[i - 1].station != station || groups[i - 1].start != start {
+            groups.insert(QueryGroup(station: station, start: start, count: 0, aggregates: columns.map { _ in Aggregate() }), at: i)
+            i += 1
+        }
+        groups[i - 1].count += 1
+        var left = false
+        for (c, column) in columns.enumerated() {
+            guard let v = values[column.name] else { continue }
+            if dropped.contains(column.name) {
+                left = true
+            } else {
+                groups[i - 1].aggregates[c].add(v)
+            }
+        }
+        if left { groups[i - 1].implausible += 1 }
+    }
+}
