@@ -53,6 +53,9 @@ public protocol LiveReadings: Sendable {
     /// columns' values; and a notice when the journal is there but could not be read (nil when
     /// there is simply none).
     func readings(station: String, after: Int64) -> (rows: [(time: Int64, values: [String: Double])], notice: String?)
+
+    /// The stations with a journal: a collector that has just started has no batch file yet.
+    func stations() -> [String]
 }
 
 /// One station of a network the dashboard serves: its entry in the registry and where its lake is.
@@ -178,6 +181,7 @@ public struct LakeView: Sendable {
             var all = Set(LakeIndex.stations(data.source))
             if let failure = data.source.takeListingFailure() { throw DashboardError(status: 502, failure) }
             if let health { all.formUnion(LakeIndex.stations(health.source)); _ = health.source.takeListingFailure() }
+            if let live { all.formUnion(live.stations()) }
             ids = all.sorted()
         case .network(let list):
             ids = list.map(\.registry.id).sorted()
@@ -213,6 +217,7 @@ public struct LakeView: Sendable {
         switch stationsServed {
         case .lake(let data, let health):
             LakeIndex.hasStation(data.source, id) || (health.map { LakeIndex.hasStation($0.source, id) } ?? false)
+                || (live?.stations().contains(id) ?? false)
         case .network(let list):
             list.contains { $0.registry.id == id }
         }

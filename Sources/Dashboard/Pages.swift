@@ -284,7 +284,9 @@ enum Pages {
     /// Tells the server the viewer's zone name and current offset through cookies and reloads
     /// once when the page was drawn without them (unless `?zone=` or `?tz=` chose a zone);
     /// follows a live page while it is visible: every `data-refresh` ms it fetches the page again
-    /// and swaps in its `data-part` elements (a reload when the page's parts changed shape).
+    /// and swaps in its `data-part` elements (a reload when the page's parts changed shape). The
+    /// fetched page's own style and script are dropped before it is parsed: their nonce is not
+    /// this page's, and the parser would report them to the console as policy violations.
     /// Zone names are sent only when they look like IANA names, which are valid cookie values
     /// as they are.
     static let script = """
@@ -295,7 +297,7 @@ enum Pages {
         if((r.dataset.tz!==String(o)||r.dataset.zone!==z)&&!/[?&](tz|zone)=/.test(location.search)&&!sessionStorage.getItem("tz-reload")){sessionStorage.setItem("tz-reload","1");location.reload();return;}
         if(r.dataset.live==="1"){var busy=false;setInterval(function(){if(document.hidden||busy)return;busy=true;
         fetch(location.href,{credentials:"same-origin"}).then(function(x){if(!x.ok)throw new Error(String(x.status));return x.text();}).then(function(t){
-        var d=new DOMParser().parseFromString(t,"text/html"),a=document.querySelectorAll("[data-part]"),b=d.querySelectorAll("[data-part]");
+        var d=new DOMParser().parseFromString(t.replace(/<(style|script)[^>]*>[\\s\\S]*?<\\/\\1>/g,""),"text/html"),a=document.querySelectorAll("[data-part]"),b=d.querySelectorAll("[data-part]");
         if(a.length!==b.length){location.reload();return;}
         for(var i=0;i<a.length;i++)a[i].replaceWith(document.importNode(b[i],true));}).catch(function(){}).then(function(){busy=false;});
         },+r.dataset.refresh||60000);}})();

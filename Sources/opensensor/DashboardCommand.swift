@@ -151,6 +151,8 @@ struct DashboardCommand: AsyncParsableCommand {
             }
             return (rows, read.notice)
         }
+
+        func stations() -> [String] { JournalReader.stations(outputDirectory: outputDirectory) }
     }
 
     func run() async throws {

@@ -19,8 +19,10 @@ final class FakeJournal: LiveReadings, @unchecked Sendable {
 
     func readings(station: String, after: Int64) -> (rows: [(time: Int64, values: [String: Double])], notice: String?) {
         lock.withLock { asked.append(after) }
-        return (station == "a" ? rows.filter { $0.time > after } : [], notice)
+        return (station == "a" || station == "fresh" ? rows.filter { $0.time > after } : [], notice)
     }
+
+    func stations() -> [String] { ["a", "fresh"] }
 }
 
 @Suite struct LiveReadingsTests {
@@ -57,6 +59,16 @@ final class FakeJournal: LiveReadings, @unchecked Sendable {
         #expect(!filed.body.contains("00:15:00"))
         #expect(live.body.contains("2026-06-01T00:15:00.000Z,2,30.5,30.0,31.0"), "\(live.body)")
         #expect(Array(filed.body.split(separator: "\n")) == Array(live.body.split(separator: "\n").dropLast()), "the filed minutes unchanged")
+        _ = lake
+    }
+
+    @Test func aCollectorWithNoBatchFileYetIsAStation() async throws {
+        let (lake, _, d) = try dashboard()
+        let front = try await get(d, "/api/stations")
+        #expect(front.body.contains("{\"station\":\"fresh\",\"last_reading\":\"2026-06-01T00:15:05.000Z\""))
+        let page = try await get(d, "/stations/fresh?range=1h")
+        #expect(page.status == 200 && page.body.contains("data-column=\"temperature\" data-value=\"31.0\""))
+        #expect(try await get(d, "/stations/nobody").status == 404)
         _ = lake
     }
 

@@ -4,7 +4,7 @@ collector logged as durable must be in the Parquet files exactly once, and the l
 in pyarrow and DuckDB with the contract's layout and schema.
 
 Usage: crash_test.py OPENSENSOR_BIN WORK_DIR [ITERATIONS]"""
-import json, os, random, re, signal, subprocess, sys, time
+import json, os, random, re, signal, subprocess, sys, time, urllib.error, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import checks  # noqa: E402
 from checks import check  # noqa: E402
@@ -28,6 +28,34 @@ day0 = datetime(2025, 6, 1, tzinfo=timezone.utc).timestamp()
 
 
 seen_by_status = []  # (time, temperature) of each newest reading `status` read from the journal
+seen_by_dashboard = []  # the same, from the dashboard's /api/stations/<id>/latest
+STATION = env["OPENSENSOR_STATION_ID"]
+
+# A dashboard on the output folder for the whole test, reading the journal as the collector
+# appends, files and is killed; stopped by its PID at the end.
+os.makedirs(out, exist_ok=True)
+dash_log = open(os.path.join(WORK, "dashboard.log"), "w+")
+dashboard = subprocess.Popen([BIN, "dashboard", "--data", out, "--port", "0"], cwd=WORK, env=env, stdout=dash_log, stderr=subprocess.STDOUT)
+dash_url = None
+for _ in range(600):
+    dash_log.seek(0)
+    m = re.search(r"dashboard: (http://127\.0\.0\.1:\d+)/", dash_log.read())
+    if m:
+        dash_url = m.group(1)
+        break
+    time.sleep(0.1)
+check(dash_url is not None, "the dashboard beside the collector did not start")
+
+
+def watch_dashboard():
+    try:
+        with urllib.request.urlopen(f"{dash_url}/api/stations/{STATION}/latest", timeout=30) as r:
+            latest = json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        check(e.code == 404, f"dashboard latest while running: {e.code}")  # no reading yet
+        return
+    if latest.get("file") == "journal":
+        seen_by_dashboard.append((latest["timestamp"], latest["temperature"]))
 
 
 def watch_status(p, seconds):
@@ -41,6 +69,8 @@ def watch_status(p, seconds):
         n = json.loads(r.stdout)["newest_reading"]
         if n is not None and n["source"] == "journal":
             seen_by_status.append((n["time"], n["values"]["temperature"]))
+        if dash_url:
+            watch_dashboard()
         time.sleep(0.05)
 
 
@@ -104,8 +134,19 @@ for when, temperature in seen_by_status:
     filed = temperatures[when]
     check((temperature is None) == (filed is None) and (filed is None or abs(temperature - filed) < 1e-4),
           f"status showed {temperature} °C at {when}, the file holds {filed}")
+check(len(seen_by_dashboard) > ITER, f"the dashboard read the running collector's journal only {len(seen_by_dashboard)} times")
+for when, temperature in seen_by_dashboard:
+    filed = temperatures.get(when, "no file")
+    check(filed != "no file" and (temperature is None) == (filed is None) and (filed is None or abs(temperature - filed) < 1e-4),
+          f"the dashboard showed {temperature} °C at {when}, the files hold {filed}")
+dashboard.terminate()
+try:
+    dashboard.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    dashboard.kill()
+    dashboard.wait()
 print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files; "
-      f"status read {len(seen_by_status)} of them from the running collector's journal")
+      f"status read {len(seen_by_status)} and a dashboard {len(seen_by_dashboard)} of them from the running collector's journal")
 
 HEALTH = ["timestamp", "cpu_temp_c", "cpu_load_1min", "cpu_load_5min", "cpu_load_15min", "memory_total_mb",
           "memory_available_mb", "memory_percent_used", "disk_total_gb", "disk_free_gb", "disk_percent_used",

@@ -758,6 +758,92 @@ class Checker:
         check(pts_after > pts_before, f"live: 1h temperature chart {pts_before} -> {pts_after} points")
 
 
+    def open_batch(self):
+        """A collector that has just started (`start --simulate`, no batch file yet) and a dashboard
+        on its output folder: the station is listed from its journal, and its last-hour page,
+        left open in Chromium, shows each new reading within two read intervals without a
+        reload, with no console errors. Both processes are stopped by PID."""
+        from selenium.webdriver.common.by import By
+        interval = 2
+        out = os.path.join(self.work, "live-out")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENSENSOR_")}
+        station = "0190b6c4-1c2d-7e3f-8a4b-0000000000ee"
+        env.update(OPENSENSOR_READ_INTERVAL=str(interval), OPENSENSOR_STATION_ID=station, HOME=self.work)
+        log = open(os.path.join(self.work, "open-batch.log"), "w+")
+        collector = subprocess.Popen([self.bin, "start", "--simulate", "--output", out], cwd=self.work, env=env,
+                                     stdout=log, stderr=subprocess.STDOUT)
+        # The dashboard serves a folder that exists: the collector makes it as it starts.
+        for _ in range(300):
+            if os.path.isdir(out) or collector.poll() is not None:
+                break
+            time.sleep(0.1)
+        server = subprocess.Popen([self.bin, "dashboard", "--data", out, "--port", "0"], cwd=self.work, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        drv = None
+        try:
+            url = None
+            for _ in range(600):
+                log.seek(0)
+                m = re.search(r"dashboard: (http://127\.0\.0\.1:\d+)/", log.read())
+                if m:
+                    url = m.group(1)
+                    break
+                time.sleep(0.1)
+            log.seek(0)
+            check(url is not None, f"open batch: the dashboard did not start: {log.read()[-1500:]}")
+            if url is None:
+                return
+            # The first readings reach the journal after the collector's warm-up.
+            page = f"{url}/stations/{station}?range=1h"
+            deadline = time.time() + 120
+            while time.time() < deadline and get(f"{url}/api/stations/{station}/latest")[0] != 200:
+                time.sleep(0.5)
+            status, _, body = get(f"{url}/api/stations/{station}/latest")
+            latest = json.loads(body) if status == 200 else {}
+            check(latest.get("file") == "journal", f"open batch: latest comes from the journal before any batch file: {status} {latest}")
+            check(not glob.glob(os.path.join(out, "station=*", "**", "*.parquet"), recursive=True), "open batch: no batch file yet")
+            drv = self.driver("UTC")
+            drv.set_page_load_timeout(120)
+            drv.get(page)
+            drv.execute_script("window.__notReloaded = true")
+
+            def shown():
+                return drv.execute_script(
+                    "var t=document.querySelector('[data-part=last] time'),v=document.querySelector('.big[data-column=temperature]');"
+                    "return [t?+t.dataset.t:0, v?v.dataset.value||'':'', document.querySelectorAll('[data-part=charts] svg').length]")
+            first_t, first_v, charts = shown()
+            check(first_t > 0 and charts > 0, f"open batch: the page shows a reading ({first_t}) and its charts ({charts})")
+            seen = []  # (reading time, when the page showed it)
+            end = time.time() + 6 * interval
+            while time.time() < end:
+                t, v, _ = shown()
+                if t > (seen[-1][0] if seen else first_t):
+                    seen.append((t, time.time() * 1000, v))
+                time.sleep(0.1)
+            delays = [w - t for t, w, _ in seen]
+            # Two read intervals, with a second of slack for a busy machine.
+            check(len(seen) >= 2 and max(delays) <= 2 * interval * 1000 + 1000,
+                  f"open batch: readings shown {len(seen)} times in {6 * interval} s, delays {[round(d) for d in delays]} ms "
+                  f"(at most {2 * interval} s + 1 s)")
+            check(len({v for _, _, v in seen} | {first_v}) > 1, "open batch: the big temperature number changed")
+            check(drv.execute_script("return window.__notReloaded === true"), "open batch: the page updated without a reload")
+            self.console_errors(drv, "open batch")
+            if delays:
+                print(f"  [dashboard] open batch: {len(seen)} new readings shown without a reload, "
+                      f"{round(min(delays))}–{round(max(delays))} ms after they were taken (read interval {interval} s)")
+        finally:
+            if drv is not None:
+                drv.quit()
+            for p in (server, collector):
+                p.terminate()
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            check(collector.returncode == 0, f"open batch: the collector exited {collector.returncode} with a dashboard reading its journal")
+
+
 def diff_hint(a, b):
     la, lb = a.splitlines(), b.splitlines()
     for i, (x, y) in enumerate(zip(la, lb)):
@@ -775,7 +861,8 @@ def main():
     c = Checker(bin_, work, sys.argv[4])
     c.artifacts = os.environ.get("OPENSENSOR_ARTIFACTS") or "/tmp/opensensor-dashboard-artifacts"
     steps = [("HTTP routes and errors", c.http_routes), ("hardening", c.hardening), ("series API = opensensor query", c.series_equal_query),
-             ("latest API = pyarrow", c.latest_equal_pyarrow), ("browser", c.browser), ("live update", c.live)]
+             ("latest API = pyarrow", c.latest_equal_pyarrow), ("browser", c.browser), ("live update", c.live),
+             ("open batch", c.open_batch)]
     only = os.environ.get("DASHBOARD_CHECKS")  # e.g. "browser,live" while developing
     for name, step in steps:
         if only and not any(o in name for o in only.split(",")):
