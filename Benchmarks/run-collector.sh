@@ -26,6 +26,9 @@ measure() {  # label, command...: prints CPU (user+sys) ms and peak RSS MiB
 # A free loopback port for a peer.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 measure "start --simulate --speed $speed, 1 h" "$bin" start --simulate --speed "$speed" --start 2025-06-01T00:00:00Z --stop-after 1h
+# With the screen on: every reading drawn and sent to the simulated ST7735, as on a Pi (the bus drops the bytes).
+OPENSENSOR_DISPLAY_ENABLED=true \
+    measure "start --simulate --speed $speed, 1 h, screen on" "$bin" start --simulate --speed "$speed" --start 2025-06-04T00:00:00Z --stop-after 1h --output screen
 # With sync on (docs/ARCHITECTURE.md §7 "RSS while collecting (sync on)"): moto_server from the peers venv
 # on loopback receives the batches at start, every 15 virtual minutes and at shutdown.
 py=$OLDPWD/.venv/bin/python

@@ -78,8 +78,7 @@ struct DisplayCommand: AsyncParsableCommand {
     private func show(_ pages: [Page], _ latest: DisplayValues, _ history: History) async throws {
         let screen: ST7735
         do {
-            let spi = try LinuxSPIDevice(path: "/dev/spidev0.1", speedHz: ST7735.enviroPlusSPISpeedHz)
-            screen = try await ST7735(spi: spi, gpio: LinuxGPIOChip.find(label: nil), sleeper: SystemClock())
+            screen = try await StationOutlets.openScreen(simulated: false)
         } catch let error as BusError {
             throw CLIError("the Enviro+ screen: \(error)")
         }

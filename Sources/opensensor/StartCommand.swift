@@ -109,7 +109,7 @@ struct StartCommand: AsyncParsableCommand {
         let metrics = StationOutlets.metrics(config, station: station!, logger: logger)
         let sensorCommunity = try StationOutlets.sensorCommunity(config, simulated: simulate, clock: clock, logger: logger)
         let outlets: [any ReadingOutlet] = Self.mqttOutlets(config, station: station!, clock: clock, logger: logger)
-            + [metrics as (any ReadingOutlet)?, sensorCommunity, StationOutlets.display(config, logger: logger)].compactMap { $0 }
+            + [metrics as (any ReadingOutlet)?, sensorCommunity, StationOutlets.display(config, simulated: simulate, logger: logger)].compactMap { $0 }
         let collector: Collector
         do {
             let watchdog = ServiceWatchdog.fromEnvironment(

@@ -6,6 +6,7 @@ import Collector
 import Config
 import Drivers
 import HAL
+import HALTesting
 import LinuxHAL
 import StationDisplay
 import HTTP1Client
@@ -44,12 +45,28 @@ enum StationOutlets {
 
     /// The Enviro+ screen (OPENSENSOR_DISPLAY_ENABLED), or nil. Opened by the outlet itself when
     /// it starts, so a missing screen is logged there and never stops `start`.
-    static func display(_ config: StationConfig, logger: Logger) -> DisplayOutlet? {
+    static func display(_ config: StationConfig, simulated: Bool, logger: Logger) -> DisplayOutlet? {
         guard config.values["OPENSENSOR_DISPLAY_ENABLED"] == "true" else { return nil }
         let timeout = config.values["OPENSENSOR_DISPLAY_TIMEOUT"].flatMap { Int($0) } ?? 300
         return DisplayOutlet(timeoutSeconds: timeout, logger: logger) { () async throws -> any DisplayPanel in
-            let spi = try LinuxSPIDevice(path: "/dev/spidev0.1", speedHz: ST7735.enviroPlusSPISpeedHz)
-            return try await ST7735(spi: spi, gpio: LinuxGPIOChip.find(label: nil), sleeper: SystemClock())
+            try await openScreen(simulated: simulated)
         }
+    }
+
+    /// The Enviro+ screen on SPI0 CE1. Simulated, the same driver draws every frame onto a bus
+    /// that drops the bytes (and fake GPIO lines), so `start --simulate` with the screen on does
+    /// the work a Pi does — what Benchmarks/run-collector.sh measures.
+    static func openScreen(simulated: Bool) async throws -> ST7735 {
+        if simulated {
+            return try await ST7735(spi: DiscardingSPIDevice(), gpio: FakeGPIOChip(), sleeper: SystemClock())
+        }
+        let spi = try LinuxSPIDevice(path: "/dev/spidev0.1", speedHz: ST7735.enviroPlusSPISpeedHz)
+        return try await ST7735(spi: spi, gpio: LinuxGPIOChip.find(label: nil), sleeper: SystemClock())
+    }
+
+    /// A bus with no device on it.
+    struct DiscardingSPIDevice: SPIDevice {
+        var maxTransferSize: Int { 4096 }
+        func write(_ bytes: [UInt8]) throws(BusError) {}
     }
 }
