@@ -37,7 +37,7 @@ enum Pages {
                 ? "<p class=\"empty\">The registry lists no approved station (<code>--all</code> shows the others).</p>\n"
                 : "<p class=\"empty\">No stations yet. Start the collector (<code>opensensor start</code>) or point <code>--data</code> at a lake.</p>\n"
         } else {
-            body += "<table class=\"stations\" data-part=\"stations\"><thead><tr><th>Station</th>\(network ? "<th>Place</th><th>Type</th>" : "")<th>Last reading</th><th>Age</th><th>PM2.5</th><th>PM10</th><th>Air quality</th></tr></thead><tbody>\n"
+            body += "<div class=\"table-wrap\" data-part=\"stations\"><table class=\"stations\"><thead><tr><th>Station</th>\(network ? "<th>Place</th><th>Type</th>" : "")<th>Last reading</th><th>Age</th><th>PM2.5</th><th>PM10</th><th>Air quality</th></tr></thead><tbody>\n"
             for s in stations {
                 let id = HTML.escape(s.id)
                 let title = s.registry.map { $0.name.isEmpty ? id : HTML.escape($0.name) + " <code class=\"id\">\(id)</code>" } ?? id
@@ -54,7 +54,7 @@ enum Pages {
                     body += "<td>—</td><td><span class=\"age none\">no readings yet</span></td><td></td><td></td><td></td></tr>\n"
                 }
             }
-            body += "</tbody></table>\n"
+            body += "</tbody></table></div>\n"
             body += "<p class=\"sub\">Air quality: the US EPA AQI (2024 breakpoints) of the newest PM2.5 and PM10 reading, the worse of the two; the EPA's index is meant for 24-hour averages.</p>\n"
         }
         body += "<footer><a href=\"/api/stations\">JSON</a> · <a href=\"/api/stations?format=csv\">CSV</a></footer>\n"
@@ -278,7 +278,7 @@ enum Pages {
         figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.5rem}figure svg{width:100%;height:auto;display:block}
         svg text{fill:currentColor}.part{margin-top:1.2rem}pre{white-space:pre-wrap;word-break:break-all}.error{color:#c0392b;font-weight:600}
         .aqi{padding:0 .4rem;border-radius:4px;white-space:nowrap}.unavailable{color:#c0392b}.implausible{color:#b35c00}.big.implausible .value{text-decoration:line-through}
-        .note{color:var(--muted);font-size:.9rem}code.id{color:var(--muted);font-size:.8em}
+        .note{color:var(--muted);font-size:.9rem}.table-wrap{overflow-x:auto}code.id{color:var(--muted);font-size:.8em}
         """
 
     /// Tells the server the viewer's zone name and current offset through cookies and reloads

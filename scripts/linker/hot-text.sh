@@ -30,7 +30,7 @@ run() {
 run version --version
 # Two simulated hours at 600×: warm-up, readings, batch and health files, a clean stop.
 run start start --simulate --speed 600 --start 2025-06-01T00:00:00Z --stop-after 2h
-# The same with the outlets Benchmarks/run-collector.sh measures: Mosquitto takes every reading
+# The same with the outlets Benchmarks/run-collector.sh measures (and the simulated screen): Mosquitto takes every reading
 # and Home Assistant's discovery, /metrics is scraped every second.
 MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 [[ -x $MOSQUITTO ]] || { echo "hot-text.sh: needs mosquitto (apt-get install mosquitto)" >&2; exit 1; }
@@ -42,7 +42,7 @@ broker=$!
 (while sleep 1; do curl -sf "http://127.0.0.1:$hport/metrics" >/dev/null || true; done) &
 scraper=$!
 trap 'kill $broker $scraper 2>/dev/null || true; rm -rf "$WORK"' EXIT
-OPENSENSOR_MQTT_URL=mqtt://127.0.0.1:$mport OPENSENSOR_METRICS_LISTEN=127.0.0.1:$hport \
+OPENSENSOR_MQTT_URL=mqtt://127.0.0.1:$mport OPENSENSOR_METRICS_LISTEN=127.0.0.1:$hport OPENSENSOR_DISPLAY_ENABLED=true \
     run outlets start --simulate --speed 600 --start 2025-06-01T00:00:00Z --stop-after 2h --output outlets
 kill $broker $scraper 2>/dev/null || true
 python3 - "$WORK" "$ROOT/scripts/linker/hot-text.order" <<'PY'
