@@ -8,6 +8,7 @@ import json, os, random, re, signal, subprocess, sys, time, urllib.error, urllib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import checks  # noqa: E402
 from checks import check  # noqa: E402
+from dashboard_process import DashboardProcess  # noqa: E402
 from datetime import datetime, timezone
 
 import duckdb
@@ -34,17 +35,9 @@ STATION = env["OPENSENSOR_STATION_ID"]
 # A dashboard on the output folder for the whole test, reading the journal as the collector
 # appends, files and is killed; stopped by its PID at the end.
 os.makedirs(out, exist_ok=True)
-dash_log = open(os.path.join(WORK, "dashboard.log"), "w+")
-dashboard = subprocess.Popen([BIN, "dashboard", "--data", out, "--port", "0"], cwd=WORK, env=env, stdout=dash_log, stderr=subprocess.STDOUT)
-dash_url = None
-for _ in range(600):
-    dash_log.seek(0)
-    m = re.search(r"dashboard: (http://127\.0\.0\.1:\d+)/", dash_log.read())
-    if m:
-        dash_url = m.group(1)
-        break
-    time.sleep(0.1)
-check(dash_url is not None, "the dashboard beside the collector did not start")
+dashboard = DashboardProcess(BIN, ["--data", out], WORK, env, os.path.join(WORK, "dashboard.log"))
+dash_url = dashboard.url
+check(dash_url is not None, f"the dashboard beside the collector did not start: {dashboard.log()[-1000:]}")
 
 
 def watch_dashboard():
@@ -139,12 +132,7 @@ for when, temperature in seen_by_dashboard:
     filed = temperatures.get(when, "no file")
     check(filed != "no file" and (temperature is None) == (filed is None) and (filed is None or abs(temperature - filed) < 1e-4),
           f"the dashboard showed {temperature} °C at {when}, the files hold {filed}")
-dashboard.terminate()
-try:
-    dashboard.wait(timeout=30)
-except subprocess.TimeoutExpired:
-    dashboard.kill()
-    dashboard.wait()
+dashboard.stop()
 print(f"collector: {len(logged)} readings logged over {ITER} kill -9 and 2 SIGTERM, {len(stamps)} in {len(files)} files; "
       f"status read {len(seen_by_status)} and a dashboard {len(seen_by_dashboard)} of them from the running collector's journal")
 

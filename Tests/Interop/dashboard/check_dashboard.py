@@ -19,6 +19,7 @@ import csv, glob, gzip, io, json, os, re, struct, subprocess, sys, time, urllib.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import checks  # noqa: E402
 from checks import check  # noqa: E402
+from dashboard_process import DashboardProcess  # noqa: E402
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
@@ -777,20 +778,11 @@ class Checker:
             if os.path.isdir(out) or collector.poll() is not None:
                 break
             time.sleep(0.1)
-        server = subprocess.Popen([self.bin, "dashboard", "--data", out, "--port", "0"], cwd=self.work, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT)
+        server = DashboardProcess(self.bin, ["--data", out], self.work, env, os.path.join(self.work, "open-batch-dashboard.log"))
         drv = None
         try:
-            url = None
-            for _ in range(600):
-                log.seek(0)
-                m = re.search(r"dashboard: (http://127\.0\.0\.1:\d+)/", log.read())
-                if m:
-                    url = m.group(1)
-                    break
-                time.sleep(0.1)
-            log.seek(0)
-            check(url is not None, f"open batch: the dashboard did not start: {log.read()[-1500:]}")
+            url = server.url
+            check(url is not None, f"open batch: the dashboard did not start: {server.log()[-1500:]}")
             if url is None:
                 return
             # The first readings reach the journal after the collector's warm-up.
@@ -834,13 +826,13 @@ class Checker:
         finally:
             if drv is not None:
                 drv.quit()
-            for p in (server, collector):
-                p.terminate()
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            server.stop()
+            collector.terminate()
+            try:
+                collector.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                collector.kill()
+                collector.wait()
             check(collector.returncode == 0, f"open batch: the collector exited {collector.returncode} with a dashboard reading its journal")
 
 

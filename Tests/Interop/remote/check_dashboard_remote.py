@@ -6,7 +6,9 @@ error naming its line and field.
 
 Usage: check_dashboard_remote.py BIN WORK LAKE ENDPOINT BUCKET KEY SECRET NAME
 KEY and SECRET empty: the bucket is read unsigned (a public bucket)."""
-import csv, io, json, os, re, subprocess, sys, time, urllib.error, urllib.request
+import csv, io, json, os, subprocess, sys, time, urllib.error, urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from dashboard_process import DashboardProcess  # noqa: E402
 
 BIN, WORK, LAKE, ENDPOINT, BUCKET, KEY, SECRET, NAME = sys.argv[1:9]
 
@@ -22,26 +24,14 @@ def env(remote):
     return e
 
 
-class Server:
-    """A dashboard on a free port, stopped by its PID."""
+class Server(DashboardProcess):
+    """A dashboard on a free port, stopped by its PID; one that does not start ends the check."""
 
     def __init__(self, args, remote):
-        self.log = open(os.path.join(WORK, f"dashboard-{NAME}-{time.monotonic_ns()}.log"), "w+")
-        self.p = subprocess.Popen([BIN, "dashboard", "--port", "0", *args], cwd=WORK, env=env(remote),
-                                  stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            self.log.seek(0)
-            m = re.search(r"http://127\.0\.0\.1:(\d+)/", self.log.read())
-            if m:
-                self.url = f"http://127.0.0.1:{m.group(1)}"
-                return
-            if self.p.poll() is not None:
-                break
-            time.sleep(0.1)
-        self.stop()
-        self.log.seek(0)
-        sys.exit(f"[{NAME}] dashboard {args} did not start: {self.log.read()[-2000:]}")
+        super().__init__(BIN, args, WORK, env(remote), os.path.join(WORK, f"dashboard-{NAME}-{time.monotonic_ns()}.log"))
+        if self.url is None:
+            self.stop()
+            sys.exit(f"[{NAME}] dashboard {args} did not start: {self.log()[-2000:]}")
 
     def get(self, path):
         try:
@@ -49,14 +39,6 @@ class Server:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
-
-    def stop(self):
-        self.p.terminate()
-        try:
-            self.p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
 
 
 def without_age(path, body):
