@@ -122,9 +122,8 @@ extension ParquetCommand {
             guard let format = RowTextFormat(rawValue: format.lowercased()) else {
                 throw ValidationError("--format: unknown format '\(self.format)'; expected csv or json")
             }
-            let bytes = try await ParquetCommand.contents(of: file, configOptions)
+            let reader = try await ParquetCommand.reader(of: file, configOptions)
             do {
-                let reader = try ParquetFileReader(bytes: bytes)
                 let selected = try columns.map { list throws(ParquetReadError) in
                     try reader.columns(named: list.split(separator: ",").map { String($0).trimmingSpaces })
                 } ?? reader.columns
@@ -144,13 +143,20 @@ extension ParquetCommand {
                 }
                 StandardOutput.put(out)
             } catch {
-                throw CLIError("\(error)")
+                throw CLIError("\((error as? ParquetReadError)?.inFile(file) ?? error)")
             }
         }
     }
 }
 
 extension ParquetCommand {
+    /// A local file opened to read one row group at a time; an object is fetched whole first.
+    static func reader(of file: String, _ options: ConfigOptions) async throws -> ParquetFileReader {
+        guard RemoteLake.isRemote(file) else { return try ParquetFileReader(path: file) }
+        let bytes = try await contents(of: file, options)
+        do { return try ParquetFileReader(bytes: bytes) } catch { throw error.inFile(file) }
+    }
+
     /// The whole file, or the whole object of an `s3://BUCKET/KEY` (no keys configured:
     /// an unsigned request, for a public bucket).
     static func contents(of file: String, _ options: ConfigOptions) async throws -> [UInt8] {
