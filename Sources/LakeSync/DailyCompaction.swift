@@ -83,6 +83,9 @@ public actor DailyCompaction {
         defer { log(pass) }
         let today = Int(now().floorDiv(86_400_000))
         let firstDay = firstPassDone ? today - Self.recentDays : nil
+        // No batch filed yet (the health lake appears with its first batch): nothing to compact,
+        // and nothing worth a warning.
+        guard FileIO.exists(root) else { return pass }
         let source: LocalDirectoryObjectStore, target: LocalDirectoryObjectStore
         do {
             source = try LocalDirectoryObjectStore(root: root)

@@ -65,6 +65,19 @@ import Testing
         #expect(second.report.compacted.isEmpty && second.report.upToDate == 1)
     }
 
+    @Test func aLakeNotYetMadeIsNothingToCompactAndNoTrouble() async throws {
+        let parent = try makeTemporaryFolder("daily-none")
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let root = parent + "/health"  // its -daily beside it, inside parent
+        let none = await compaction(root).run()
+        #expect(none.stoppedBy == nil && none.report.compacted.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: root + "-daily"))
+
+        try batch(root, Self.yesterday, boundaryMinute: 600)
+        let first = await compaction(root).run()
+        #expect(first.report.compacted == [dayFile(Self.yesterday)] && first.stoppedBy == nil)
+    }
+
     @Test func withSyncOnADayWaitsForItsUploadAndItsDayFileIsUploadedOnce() async throws {
         let root = try makeTemporaryFolder("daily-on")
         defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "-daily") }
