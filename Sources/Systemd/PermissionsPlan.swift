@@ -2,9 +2,9 @@
 // Pure: the command gathers the facts (`PermissionFacts.current`) and runs the actions.
 //
 // The Raspberry Pi OS conventions it checks: I2C device nodes belong to group `i2c`, serial
-// ports to `dialout`, GPIO character devices to `gpio`, each mode 0660; the firmware's
-// config.txt turns the ARM I2C bus on with `dtparam=i2c_arm=on` (`i2c` is an alias) and the
-// GPIO 14/15 UART with `enable_uart=1`; the kernel command line (cmdline.txt) puts a login
+// ports to `dialout`, GPIO character devices to `gpio`, SPI devices to `spi`, each mode 0660;
+// the firmware's config.txt turns the ARM I2C bus on with `dtparam=i2c_arm=on` (`i2c` is an
+// alias), SPI0 with `dtparam=spi=on` and the GPIO 14/15 UART with `enable_uart=1`; the kernel command line (cmdline.txt) puts a login
 // console on that UART with `console=serial0,115200`, which would share the PMS5003's port.
 
 import Config
@@ -61,12 +61,16 @@ public struct PermissionFacts: Sendable, Equatable {
     public var kernelCommandLine: BootFile?
     /// The serial port configured for the PMS5003 (`OPENSENSOR_PMS5003_DEVICE`).
     public var serialDevice: String
-    /// The device nodes that exist among `/dev/i2c-1`, the serial port and `/dev/gpiochip*`.
+    /// The device nodes that exist among `/dev/i2c-1`, the serial port, `/dev/gpiochip*` and,
+    /// with `screen`, the screen's SPI device.
     public var devices: [DeviceNode]
+    /// The screen is on (OPENSENSOR_DISPLAY_ENABLED): its SPI device, group and boot setting
+    /// are checked too.
+    public var screen: Bool
 
     public init(
         user: String, primaryGroup: String? = nil, groupFile: String, bootConfig: BootFile?, kernelCommandLine: BootFile?,
-        serialDevice: String = "/dev/serial0", devices: [DeviceNode]
+        serialDevice: String = "/dev/serial0", devices: [DeviceNode], screen: Bool = false
     ) {
         self.user = user
         self.primaryGroup = primaryGroup
@@ -75,6 +79,7 @@ public struct PermissionFacts: Sendable, Equatable {
         self.kernelCommandLine = kernelCommandLine
         self.serialDevice = serialDevice
         self.devices = devices
+        self.screen = screen
     }
 }
 
@@ -148,7 +153,7 @@ public struct PermissionsPlan: Sendable, Equatable {
         let groups = GroupDatabase(parsing: facts.groupFile)
 
         // 1. Groups: each must exist and hold the user.
-        for group in ServiceUnit.deviceGroups {
+        for group in ServiceUnit.deviceGroups + (facts.screen ? [ServiceUnit.screenGroup] : []) {
             if !groups.exists(group) { actions.append(.createGroup(group)) }
             if !groups.has(user: facts.user, in: group, primaryGroup: facts.primaryGroup) {
                 actions.append(.addUserToGroup(user: facts.user, group: group))
@@ -158,9 +163,11 @@ public struct PermissionsPlan: Sendable, Equatable {
         // 2. Devices: a rule for each kind whose node has the wrong group or mode. A rule is
         //    built from kernel names, so only a character device directly under /dev whose
         //    name has its kind's exact shape gets that far; anything else is refused.
+        //    The screen's SPI device only counts with the screen on.
+        let kinds = DeviceKind.allCases.filter { facts.screen || $0 != .spi }
         var accepted: [DeviceNode] = []
         for node in facts.devices {
-            let expected: DeviceKind? = node.path == facts.serialDevice ? .serial : DeviceKind.allCases.first { $0.matches(node.kernelName) }
+            let expected: DeviceKind? = node.path == facts.serialDevice ? .serial : kinds.first { $0.matches(node.kernelName) }
             guard let expected else { continue }
             if let problem = expected.problem(with: node) {
                 refusals.append("\(shown(node.path)): \(problem); no udev rule names it")
@@ -170,7 +177,7 @@ public struct PermissionsPlan: Sendable, Equatable {
         }
         var ruleLines: [String] = []
         var subsystems: [String] = []
-        for kind in DeviceKind.allCases {
+        for kind in kinds {
             let wrong = accepted.filter { kind.matches($0.kernelName) && !kind.isRight($0) }
             guard !wrong.isEmpty else { continue }
             ruleLines += kind.ruleLines(for: wrong)
@@ -187,6 +194,7 @@ public struct PermissionsPlan: Sendable, Equatable {
         let config = facts.bootConfig.map { BootConfig(parsing: $0.text) }
         findings.append(i2cFinding(config))
         findings.append(serialFinding(config))
+        if facts.screen { findings.append(spiFinding(config)) }
         if let console = consoleFinding() { findings.append(console) }
 
         if actions.contains(where: { if case .addUserToGroup = $0 { true } else { false } }) {
@@ -282,6 +290,28 @@ public struct PermissionsPlan: Sendable, Equatable {
         }
     }
 
+    private func spiFinding(_ config: BootConfig?) -> PermissionFinding {
+        let path = ServiceUnit.screenDevice
+        let node = facts.devices.first { $0.path == path }
+        let enable = "sudo raspi-config nonint do_spi 0 (or add dtparam=spi=on to \(facts.bootConfig?.path ?? "config.txt")), then reboot"
+        guard let config, let boot = facts.bootConfig?.path else {
+            if node != nil { return PermissionFinding(subject: "SPI (screen)", status: .ok, detail: "\(path) is present (no Raspberry Pi boot config found)") }
+            return PermissionFinding(subject: "SPI (screen)", status: .unknown,
+                                     detail: "\(path) is absent and no Raspberry Pi boot config was found", fix: "on a Raspberry Pi: \(enable)")
+        }
+        let setting = config.dtparam("spi")
+        switch (setting?.on, node) {
+        case (_, .some):
+            return PermissionFinding(subject: "SPI (screen)", status: .ok, detail: "\(path) is present")
+        case (true, nil):
+            return PermissionFinding(subject: "SPI (screen)", status: .problem, detail: "enabled in \(boot) (\(setting!.line)) but \(path) is absent",
+                                     fix: "reboot if the setting is new")
+        default:
+            let what = setting.map { "turned off in \(boot) (\($0.line))" } ?? "not enabled in \(boot) (no dtparam=spi=on)"
+            return PermissionFinding(subject: "SPI (screen)", status: .problem, detail: "\(what); \(path) is absent", fix: enable)
+        }
+    }
+
     private func consoleFinding() -> PermissionFinding? {
         guard let cmdline = facts.kernelCommandLine else { return nil }
         let uartNames = Set(["serial0", "ttyAMA0", "ttyS0", "ttyAMA10"])
@@ -312,13 +342,14 @@ func shown(_ path: String) -> String {
 
 /// The device kinds the collector opens, with the group and rule each needs.
 enum DeviceKind: CaseIterable {
-    case i2c, serial, gpio
+    case i2c, serial, gpio, spi
 
     var group: String {
         switch self {
         case .i2c: "i2c"
         case .serial: "dialout"
         case .gpio: "gpio"
+        case .spi: ServiceUnit.screenGroup
         }
     }
 
@@ -327,6 +358,7 @@ enum DeviceKind: CaseIterable {
         case .i2c: "i2c-dev"
         case .serial: "tty"
         case .gpio: "gpio"
+        case .spi: "spidev"
         }
     }
 
@@ -335,6 +367,7 @@ enum DeviceKind: CaseIterable {
         case .i2c: kernelName.hasPrefix("i2c-")
         case .serial: kernelName.hasPrefix("tty")
         case .gpio: kernelName.hasPrefix("gpiochip")
+        case .spi: kernelName.hasPrefix("spidev")
         }
     }
 
@@ -344,6 +377,7 @@ enum DeviceKind: CaseIterable {
         case .i2c: "I2C bus"
         case .serial: "serial port"
         case .gpio: "GPIO chip"
+        case .spi: "SPI device"
         }
     }
 
@@ -353,11 +387,12 @@ enum DeviceKind: CaseIterable {
         case .i2c: "i2c-1"
         case .serial: "ttyAMA0, ttyS0, ttyUSB0"
         case .gpio: "gpiochip0"
+        case .spi: "spidev0.1"
         }
     }
 
     /// The kernel name's exact shape: `i2c-N`, `tty` + letters + N (ttyAMA0, ttyS0, ttyUSB0,
-    /// ttyACM0), `gpiochipN`; nothing a udev rule or its glob could read as syntax.
+    /// ttyACM0), `gpiochipN`, `spidevB.C`; nothing a udev rule or its glob could read as syntax.
     func isValidName(_ name: String) -> Bool {
         let scalars = Array(name.unicodeScalars)
         func digits(from i: Int) -> Bool {
@@ -366,6 +401,10 @@ enum DeviceKind: CaseIterable {
         switch self {
         case .i2c: return name.hasPrefix("i2c-") && digits(from: 4)
         case .gpio: return name.hasPrefix("gpiochip") && digits(from: 8)
+        case .spi:
+            let parts = name.dropFirst("spidev".count).split(separator: ".", omittingEmptySubsequences: false)
+            return name.hasPrefix("spidev") && parts.count == 2
+                && parts.allSatisfy { (1...4).contains($0.count) && $0.unicodeScalars.allSatisfy { ("0"..."9").contains($0) } }
         case .serial:
             guard name.hasPrefix("tty") else { return false }
             var i = 3
@@ -394,6 +433,7 @@ enum DeviceKind: CaseIterable {
         switch self {
         case .i2c: ["SUBSYSTEM==\"i2c-dev\", KERNEL==\"i2c-[0-9]*\", GROUP=\"i2c\", MODE=\"0660\""]
         case .gpio: ["SUBSYSTEM==\"gpio\", KERNEL==\"gpiochip[0-9]*\", GROUP=\"gpio\", MODE=\"0660\""]
+        case .spi: ["SUBSYSTEM==\"spidev\", KERNEL==\"spidev[0-9]*\", GROUP=\"spi\", MODE=\"0660\""]
         case .serial:
             // The port by its kernel name (what udev matches), not by the serial0 symlink.
             nodes.map { "SUBSYSTEM==\"tty\", KERNEL==\"\($0.kernelName)\", GROUP=\"dialout\", MODE=\"0660\"" }

@@ -73,9 +73,9 @@ extension PermissionFacts {
 
     /// The facts of this system for `user`: /etc/group, the Raspberry Pi boot files
     /// (Bookworm's /boot/firmware first, then the older /boot), and the device nodes.
-    public static func current(user: String, serialDevice: String) -> PermissionFacts {
+    public static func current(user: String, serialDevice: String, screen: Bool) -> PermissionFacts {
         var nodes: [DeviceNode] = []
-        for path in ["/dev/i2c-1", serialDevice] {
+        for path in ["/dev/i2c-1", serialDevice] + (screen ? [ServiceUnit.screenDevice] : []) {
             if let node = deviceNode(path) { nodes.append(node) }
         }
         for chip in FileIO.names(in: "/dev") where chip.hasPrefix("gpiochip") {
@@ -88,7 +88,7 @@ extension PermissionFacts {
             bootConfig: firstBootFile(["/boot/firmware/config.txt", "/boot/config.txt"]),
             kernelCommandLine: firstBootFile(["/boot/firmware/cmdline.txt", "/boot/cmdline.txt"]),
             serialDevice: serialDevice,
-            devices: nodes)
+            devices: nodes, screen: screen)
     }
 }
 

@@ -31,6 +31,10 @@ public struct ServiceUnit: Sendable, Equatable {
     public static let installPath = "/etc/systemd/system/opensensor.service"
     /// The groups that own the Enviro+ devices on Raspberry Pi OS: I2C, serial ports, GPIO.
     public static let deviceGroups = ["i2c", "dialout", "gpio"]
+    /// The Enviro+ screen's device (SPI0 CE1) and the group that owns it on Raspberry Pi OS,
+    /// needed only with OPENSENSOR_DISPLAY_ENABLED.
+    public static let screenDevice = "/dev/spidev0.1"
+    public static let screenGroup = "spi"
 
     /// The `opensensor` binary (absolute).
     public var executable: String

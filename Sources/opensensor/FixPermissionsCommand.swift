@@ -20,14 +20,15 @@ import Musl
 struct FixPermissionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix-permissions",
-        abstract: "Give the collector's user access to I2C, the serial port and GPIO.",
+        abstract: "Give the collector's user access to I2C, the serial port, GPIO and the screen's SPI.",
         discussion: """
-            Adds the user to the groups i2c, dialout and gpio (creating a group the system \
-            lacks), writes \(PermissionsPlan.udevRulePath) where a device node has the wrong \
-            group or mode, and checks the Raspberry Pi boot configuration: I2C enabled \
-            (dtparam=i2c_arm=on), the UART enabled (enable_uart=1) and the kernel console off \
-            it. Prints the plan; applies it when run as root without --dry-run. Group changes \
-            need a re-login, boot configuration changes a reboot.
+            Adds the user to the groups i2c, dialout and gpio, and spi when the screen is on \
+            (OPENSENSOR_DISPLAY_ENABLED), creating a group the system lacks; writes \
+            \(PermissionsPlan.udevRulePath) where a device node has the wrong group or mode; and \
+            checks the Raspberry Pi boot configuration: I2C enabled (dtparam=i2c_arm=on), the \
+            UART enabled (enable_uart=1) and the kernel console off it, and with the screen SPI \
+            enabled (dtparam=spi=on). Prints the plan; applies it when run as root without \
+            --dry-run. Group changes need a re-login, boot configuration changes a reboot.
             """)
 
     @Flag(help: "Print what would change, change nothing.")
@@ -46,15 +47,18 @@ struct FixPermissionsCommand: ParsableCommand {
         guard UserAccount.lookup(name) != nil else {
             throw CLIError("no user named '\(name)' on this system; pass --user with an existing account")
         }
-        // The serial port is configurable; a broken .env must not stop a permissions check.
-        var serial = "/dev/serial0"
+        // The serial port and the screen are configurable; a broken .env must not stop a
+        // permissions check.
+        var serial = "/dev/serial0", screen = false
         do {
-            serial = try configOptions.load().0.pms5003Device
+            let config = try configOptions.load().0
+            serial = config.pms5003Device
+            screen = config.values["OPENSENSOR_DISPLAY_ENABLED"] == "true"
         } catch {
-            StderrText.write("note: \(error); checking \(serial)\n")
+            StderrText.write("note: \(error); checking \(serial), without the screen\n")
         }
 
-        let plan = PermissionsPlan(facts: PermissionFacts.current(user: name, serialDevice: serial))
+        let plan = PermissionsPlan(facts: PermissionFacts.current(user: name, serialDevice: serial, screen: screen))
         print(plan.render(), terminator: "")
         // A device that cannot be what the collector opens stops everything, dry run included:
         // the configuration is wrong, and a rule must never be built from such a name.

@@ -82,10 +82,10 @@ struct ServiceCommand: ParsableCommand {
             let display = config.values["OPENSENSOR_DISPLAY_ENABLED"] == "true"
             var deviceGroups = groups
             if display {
-                if UserAccount.groupExists("spi") {
-                    deviceGroups.append("spi")
+                if UserAccount.groupExists(ServiceUnit.screenGroup) {
+                    deviceGroups.append(ServiceUnit.screenGroup)
                 } else {
-                    StderrText.write("note: this system has no group spi, so the screen's /dev/spidev0.1 may not be usable by the service; turn SPI on with 'sudo raspi-config nonint do_spi 0' and reboot\n")
+                    StderrText.write("note: this system has no group \(ServiceUnit.screenGroup), so the screen's \(ServiceUnit.screenDevice) may not be usable by the service; turn SPI on with 'sudo raspi-config nonint do_spi 0' and reboot, or run 'sudo \(SystemFacts.executable()) fix-permissions --user \(name)'\n")
                 }
             }
 
@@ -96,7 +96,7 @@ struct ServiceCommand: ParsableCommand {
                 healthDirectory: SystemFacts.absolute(config.healthDirectory, in: cwd),
                 logDirectory: SystemFacts.absolute(config.logDirectory, in: cwd),
                 watchdogSeconds: watchdogSec ?? WatchdogHeartbeat.Policy.recommendedWatchdogSeconds(readIntervalSeconds: config.readInterval),
-                devices: ["/dev/i2c-1", SystemFacts.absolute(config.pms5003Device, in: cwd)] + (display ? ["/dev/spidev0.1"] : []),
+                devices: ["/dev/i2c-1", SystemFacts.absolute(config.pms5003Device, in: cwd)] + (display ? [ServiceUnit.screenDevice] : []),
                 supplementaryGroups: deviceGroups)
             let text: String
             do {

@@ -36,13 +36,13 @@ struct PermissionsPlanTests {
 
     static func facts(
         groups: String = piGroups, config: String? = goodConfig, cmdline: String? = "console=tty1 root=PARTUUID=1 rootwait",
-        devices: [DeviceNode] = goodDevices, user: String = "pi", primaryGroup: String? = "pi"
+        devices: [DeviceNode] = goodDevices, user: String = "pi", primaryGroup: String? = "pi", screen: Bool = false
     ) -> PermissionFacts {
         PermissionFacts(
             user: user, primaryGroup: primaryGroup, groupFile: groups,
             bootConfig: config.map { BootFile(path: "/boot/firmware/config.txt", text: $0) },
             kernelCommandLine: cmdline.map { BootFile(path: "/boot/firmware/cmdline.txt", text: $0) },
-            serialDevice: "/dev/serial0", devices: devices)
+            serialDevice: "/dev/serial0", devices: devices, screen: screen)
     }
 
     static func finding(_ plan: PermissionsPlan, _ subject: String) -> PermissionFinding? {
@@ -116,6 +116,48 @@ struct PermissionsPlanTests {
         ])
         #expect(plan.actions[0].commands == [["groupadd", "--system", "i2c"]])
         #expect(plan.render().contains("| SUBSYSTEM==\"tty\", KERNEL==\"ttyS0\""))
+    }
+
+    @Test func withTheScreenOnTheUserJoinsSPIAndItsDeviceAndBootSettingAreChecked() {
+        let groups = "dialout:x:20:pi\ni2c:x:998:pi\ngpio:x:997:pi\nspi:x:999:\n"
+        let spidev = DeviceNode(path: "/dev/spidev0.1", kernelName: "spidev0.1", group: "root", mode: 0o600)
+        let on = PermissionsPlan(facts: Self.facts(groups: groups, config: Self.goodConfig + "\ndtparam=spi=on\n",
+                                                   devices: Self.goodDevices + [spidev], screen: true))
+        let rule = """
+            # Written by `opensensor fix-permissions`: device access for the Enviro+ collector.
+            SUBSYSTEM=="spidev", KERNEL=="spidev[0-9]*", GROUP="spi", MODE="0660"
+
+            """
+        #expect(on.actions == [
+            .addUserToGroup(user: "pi", group: "spi"),
+            .writeUdevRule(path: PermissionsPlan.udevRulePath, content: rule),
+            .reloadUdev(subsystems: ["spidev"]),
+        ])
+        #expect(Self.finding(on, "SPI (screen)")?.status == .ok)
+
+        // SPI off: no device, the finding says how to turn it on; without a group spi, it is made.
+        let off = PermissionsPlan(facts: Self.facts(groups: "dialout:x:20:pi\ni2c:x:998:pi\ngpio:x:997:pi\n", screen: true))
+        #expect(off.actions == [.createGroup("spi"), .addUserToGroup(user: "pi", group: "spi")])
+        let spi = Self.finding(off, "SPI (screen)")
+        #expect(spi?.status == .problem && spi?.detail.contains("no dtparam=spi=on") == true)
+        #expect(spi?.fix?.contains("raspi-config nonint do_spi 0") == true)
+        #expect(off.notes.contains { $0.contains("reboot") })
+
+        // The screen off: none of it.
+        let without = PermissionsPlan(facts: Self.facts(groups: groups, devices: Self.goodDevices + [spidev]))
+        #expect(without.actions.isEmpty && Self.finding(without, "SPI (screen)") == nil)
+    }
+
+    @Test(arguments: ["spidev0.1", "spidev10.0"])
+    func spiDeviceNamesOfTheirShapeAreAccepted(_ name: String) {
+        let node = DeviceNode(path: "/dev/spidev0.1", kernelName: name, group: "root", mode: 0o600)
+        #expect(DeviceKind.spi.problem(with: node) == nil)
+    }
+
+    @Test(arguments: ["spidev0", "spidev0.1.2", "spidev.1", "spidev0.x", "spidev0.1*"])
+    func otherSPIDeviceNamesAreRefused(_ name: String) {
+        let node = DeviceNode(path: "/dev/spidev0.1", kernelName: name, group: "root", mode: 0o600)
+        #expect(DeviceKind.spi.problem(with: node) != nil)
     }
 
     @Test func aRuleOnlyForTheDeviceThatIsWrong() {
