@@ -8,8 +8,14 @@
 # object cache off so every run fetches. moto_server on loopback serves the bucket and counts the
 # requests (its access log). Same machine, same run, same data.
 #
+# On loopback every request costs moto_server's CPU and almost no wait, so both readers are bound
+# by the server. RTT_MS=40 puts a network's round trip between the readers and moto_server
+# (Benchmarks/latency_proxy.py): each object then costs a round trip, and what counts is how many
+# requests a reader keeps in flight, as against a bucket across the Internet.
+#
 #   Benchmarks/run-remote.sh [RUNS]   OPENSENSOR_BIN=binary (default: build it),
-#                                     PEERS_PYTHON=python with moto and boto3 (default .venv)
+#                                     PEERS_PYTHON=python with moto and boto3 (default .venv),
+#                                     RTT_MS=round trip in ms between readers and server (default 0)
 # DuckDB's httpfs must match its DuckDB exactly, so it gets a venv of its own (as run-s3.sh's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +36,8 @@ if [[ ! -x $dvenv/bin/python ]] || ! "$dvenv/bin/python" -c 'import duckdb, duck
     "$dvenv/bin/pip" install -q --disable-pip-version-check duckdb==1.5.5 duckdb-extension-httpfs==1.5.5
 fi
 work=$(mktemp -d /tmp/opensensor-bench-remote.XXXXXX)
-moto_pid=
-trap '[[ -n $moto_pid ]] && kill $moto_pid 2>/dev/null; rm -rf "$work"' EXIT
+moto_pid= proxy_pid=
+trap '[[ -n $moto_pid ]] && kill $moto_pid 2>/dev/null; [[ -n $proxy_pid ]] && kill $proxy_pid 2>/dev/null; rm -rf "$work"' EXIT
 
 (cd "$work" && "$bin" simulate --output lake --from 2025-06-01T00:00:00Z --days 30 --stations 1 >/dev/null)
 (cd "$work" && "$bin" compact --data lake --to lake-daily >/dev/null)
@@ -59,6 +65,17 @@ for folder, prefixes in (("lake", ("solo", "lake")), ("lake-daily", ("lake-daily
                 for p in prefixes:
                     s3.upload_file(os.path.join(d, f), "bench", f"{p}/{rel}")
 PY
+rtt=${RTT_MS:-0}
+if [[ $rtt != 0 ]]; then
+    # The readers talk to the relay; the uploads above went straight to moto_server.
+    relay=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$python" Benchmarks/latency_proxy.py "$relay" "$port" "$rtt" >"$work/relay.log" 2>&1 &
+    proxy_pid=$!
+    for _ in $(seq 100); do grep -q ready "$work/relay.log" && break; sleep 0.1; done
+    grep -q ready "$work/relay.log" || { cat "$work/relay.log" >&2; exit 1; }
+    port=$relay
+fi
+echo "readers to server: ${rtt} ms round trip"
 cat >"$work/duck.py" <<'PY'
 # The hourly question, asked of DuckDB 1.5.5 with httpfs over a prefix's Parquet files.
 import glob, os, sys
@@ -109,7 +126,7 @@ for pass in cold warm; do
 done
 (cd "$work" && exec "$bin" dashboard --data s3://bench/solo --port 0 >"$work/dash.log" 2>&1) &
 dash=$!
-trap '[[ -n $moto_pid ]] && kill $moto_pid 2>/dev/null; kill $dash 2>/dev/null; rm -rf "$work"' EXIT
+trap '[[ -n $moto_pid ]] && kill $moto_pid 2>/dev/null; [[ -n $proxy_pid ]] && kill $proxy_pid 2>/dev/null; kill $dash 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 300); do grep -q 'http://127.0.0.1:[0-9]*/' "$work/dash.log" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/dash.log" | head -1)
 [[ -n $url ]] || { cat "$work/dash.log" >&2; exit 1; }

@@ -12,8 +12,8 @@ import Synchronization
 #endif
 
 /// The real transport: HTTP/1.1 over SwiftNIO, with TLS 1.2 or later (system trust roots, SNI,
-/// hostname verification) for `https`. Keeps up to four connections per scheme, host and port alive
-/// between requests; follows no redirect (the caller decides what one means) and asks for no
+/// hostname verification) for `https`. Keeps up to `maxConnectionsPerHost` connections (four unless
+/// told) per scheme, host and port, alive between requests; follows no redirect (the caller decides what one means) and asks for no
 /// compression, so bodies arrive exactly as the server holds them. Knows nothing of what it
 /// carries: every failure is an ``HTTPClientError`` and every answer, whatever its status, a
 /// ``HTTP1Response``.
@@ -28,12 +28,15 @@ public final class HTTP1Transport: Sendable {
     let tlsConfiguration: TLSConfiguration?
 
     /// A transport with timeouts for opening a connection, for silence while waiting for the
-    /// answer, and for the whole request.
-    public convenience init(connectTimeout: Duration, readTimeout: Duration, requestTimeout: Duration) {
-        self.init(connectTimeout: connectTimeout, readTimeout: readTimeout, requestTimeout: requestTimeout, tlsConfiguration: nil)
+    /// answer, and for the whole request. Requests beyond `maxConnectionsPerHost` at once to one
+    /// host wait for a connection: over a network, the number of requests in flight.
+    public convenience init(connectTimeout: Duration, readTimeout: Duration, requestTimeout: Duration, maxConnectionsPerHost: Int = 4) {
+        self.init(connectTimeout: connectTimeout, readTimeout: readTimeout, requestTimeout: requestTimeout,
+                  maxConnectionsPerHost: maxConnectionsPerHost, tlsConfiguration: nil)
     }
 
-    init(connectTimeout: Duration, readTimeout: Duration, requestTimeout: Duration, tlsConfiguration: TLSConfiguration?) {
+    init(connectTimeout: Duration, readTimeout: Duration, requestTimeout: Duration, maxConnectionsPerHost: Int = 4,
+         tlsConfiguration: TLSConfiguration?) {
         self.tlsConfiguration = tlsConfiguration
         self.connectTimeout = Self.amount(connectTimeout)
         self.readTimeout = Self.amount(readTimeout)
@@ -41,7 +44,7 @@ public final class HTTP1Transport: Sendable {
         // The shared event loops: nothing to shut down, and no extra threads when the binary
         // already uses them.
         self.group = MultiThreadedEventLoopGroup.singleton
-        self.pool = ConnectionPool(maxPerHost: 4, idleTimeout: .seconds(15))
+        self.pool = ConnectionPool(maxPerHost: max(1, maxConnectionsPerHost), idleTimeout: .seconds(15))
     }
 
     public func send(_ request: HTTP1Request, maxBodyBytes: Int) async throws -> HTTP1Response {

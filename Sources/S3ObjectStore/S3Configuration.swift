@@ -178,6 +178,9 @@ public struct S3Configuration: Sendable, CustomStringConvertible, CustomDebugStr
     public var requestTimeout: Duration = .seconds(300)
     /// The largest object body a get will accept.
     public var maxObjectSize: Int = 1 << 30
+    /// Connections to the endpoint at once: requests beyond it wait for one. Sync uploads a few
+    /// files at a time; a reader of a lake fetches many small objects and wants more.
+    public var maxConnections: Int = 4
 
     /// A configuration from explicit parts.
     public init(

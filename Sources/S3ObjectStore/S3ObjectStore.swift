@@ -30,7 +30,7 @@ public final class S3ObjectStore: ObjectStore {
             configuration: configuration,
             transport: HTTP1Transport(
                 connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout,
-                requestTimeout: configuration.requestTimeout))
+                requestTimeout: configuration.requestTimeout, maxConnectionsPerHost: configuration.maxConnections))
     }
 
     /// A store with an injected transport, clock, jitter source and wall clock (for tests).

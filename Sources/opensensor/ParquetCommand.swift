@@ -143,7 +143,7 @@ extension ParquetCommand {
                 }
                 StandardOutput.put(out)
             } catch {
-                throw CLIError("\((error as? ParquetReadError)?.inFile(file) ?? error)")
+                throw CLIError("\(error.inFile(file))")
             }
         }
     }

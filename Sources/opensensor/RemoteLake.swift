@@ -14,6 +14,11 @@ struct RemoteLake {
     let daily: ObjectStoreLakeSource
     let store: S3ObjectStore
 
+    /// Requests in flight to the bucket at once: its lake's fetches and listings, and the
+    /// store's connections. Across a network each small object costs a round trip, so the
+    /// number in flight, not the bandwidth, sets the pace (Benchmarks/run-remote.sh, RTT_MS).
+    static let requestsAtOnce = 16
+
     /// Whether `--data` names a bucket rather than a folder.
     static func isRemote(_ data: String) -> Bool { data.lowercased().hasPrefix("s3://") }
 
@@ -27,9 +32,10 @@ struct RemoteLake {
     /// The lake under `bucket`'s prefix, with its day files, read through `cache`; the store
     /// may be shared with other lakes of the same bucket.
     init(_ bucket: Bucket, cache: LakeObjectCache?, timeout: Duration = .seconds(120)) {
-        source = ObjectStoreLakeSource(store: bucket.store, prefix: bucket.prefix, location: bucket.location, cache: cache, timeout: timeout)
+        source = ObjectStoreLakeSource(store: bucket.store, prefix: bucket.prefix, location: bucket.location, cache: cache,
+                                       concurrency: Self.requestsAtOnce, timeout: timeout)
         daily = ObjectStoreLakeSource(store: bucket.store, prefix: ObjectPath.dailyPrefix(of: bucket.prefix), location: bucket.dailyLocation,
-                                      cache: cache, timeout: timeout)
+                                      cache: cache, concurrency: Self.requestsAtOnce, timeout: timeout)
         store = bucket.store
     }
 
@@ -56,7 +62,7 @@ struct RemoteLake {
             let prefix = String(rest.dropFirst(bucket.count).drop { $0 == "/" })
             guard !bucket.isEmpty else { throw CLIError("\(option) \(url): expected s3://BUCKET/PREFIX") }
             let s = config.sync.storage
-            let configuration: S3Configuration
+            var configuration: S3Configuration
             do {
                 configuration = try S3Configuration(
                     settings: S3Settings(
@@ -67,6 +73,7 @@ struct RemoteLake {
             } catch {
                 throw CLIError("\(option) \(url): \(error.message) (keys OPENSENSOR_STORAGE_*, OPENSENSOR_AWS_*)")
             }
+            configuration.maxConnections = RemoteLake.requestsAtOnce
             store = S3ObjectStore(configuration: configuration)
             self.prefix = configuration.prefix
             root = "s3://\(bucket)"

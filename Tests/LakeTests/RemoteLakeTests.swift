@@ -78,6 +78,33 @@ final class CountingStore: ObjectStore {
         #expect(source.counts.objectRequests == 6)
     }
 
+    @Test func manyObjectsAreFetchedAWindowAheadOnceEachAndAnswerAsTheFolder() async throws {
+        // Three days of quarter-hour batches: 288 objects, three windows, each fetched while the
+        // one before is read.
+        let lake = try TempLake()
+        var paths: [String] = []
+        for q in 0..<288 {
+            let times = (0..<3).map { june1 + Int64(q) * 900_000 + 5_000 + Int64($0) * 300_000 }
+            paths.append(try lake.writeData(station: "a", times: times, values: ["temperature": times.map { Float($0 % 89) / 8 }]))
+        }
+        let memory = InMemoryObjectStore()
+        for p in paths { try await memory.put(try ObjectPath("lake/" + p), bytes: try FileIO_read(lake.root + "/" + p)) }
+        let store = CountingStore(memory)
+        let source = ObjectStoreLakeSource(store: store, prefix: "lake", location: "s3://b/lake")
+        let q = LakeQuery(every: .hour, columns: ["temperature"])
+        let remote = await BlockingWork.run { Result { try QueryEngine(source: source, workers: 2).run(q) } }
+        #expect(csv(try remote.get()) == csv(try QueryEngine(root: lake.root, workers: 2).run(q)))
+        #expect(store.gets.count == 288 && Set(store.gets).count == 288)
+    }
+
+    @Test func windowsFromABucketAreBoundedByFilesAndBytes() {
+        #expect(QueryEngine.windows(Array(repeating: 10, count: 70), local: 32, remote: false) == [0..<32, 32..<64, 64..<70])
+        #expect(QueryEngine.windows(Array(repeating: 10_000, count: 300), local: 32, remote: true) == [0..<128, 128..<256, 256..<300])
+        // 3 MiB day files: two to a window; one larger than the bound is a window of its own.
+        #expect(QueryEngine.windows([3 << 20, 3 << 20, 3 << 20, 9 << 20, 100], local: 32, remote: true) == [0..<2, 2..<3, 3..<4, 4..<5])
+        #expect(QueryEngine.windows([], local: 32, remote: true).isEmpty)
+    }
+
     @Test func aRepeatedQuestionIsAnsweredFromTheCacheWithoutFetchingAnObject() async throws {
         let (lake, memory, paths) = try await lakes()
         let store = CountingStore(memory)

@@ -72,7 +72,7 @@ public struct QueryEngine: Sendable {
         // a cache never changes an answer either.
         let toRead = plan.reads
         let threads = max(1, min(workers, toRead.count))
-        let window = threads * 16
+        let windows = Self.windows(toRead.map { files[$0.file].size }, local: threads * 16, remote: remote != nil)
         var done = 0
         var day: FilePartial?
         var dayFailed = false
@@ -93,12 +93,29 @@ public struct QueryEngine: Sendable {
                 nextDay += 1
             }
         }
-        while done < toRead.count {
-            let chunk = toRead[done..<min(toRead.count, done + window)]
+        // From a bucket, the next window's objects are fetched while this one's are read, so the
+        // requests in flight never wait for the reading threads.
+        let (lake, daily) = (source, dailySource)
+        func stage(_ window: Range<Int>) -> @Sendable () -> Void {
+            let refs = toRead[window].map { files[$0.file] }
+            let raw = refs.filter { !$0.isDayFile }.map { LakeFileRef(path: $0.path, size: Int64($0.size)) }
+            let days = refs.filter(\.isDayFile).map { LakeFileRef(path: $0.path, size: Int64($0.size)) }
+            return {
+                lake.prepareContents(raw)
+                daily?.prepareContents(days)
+            }
+        }
+        var ahead: DispatchGroup?
+        for (w, window) in windows.enumerated() {
+            let chunk = toRead[window]
             if remote != nil {
-                let refs = chunk.map { files[$0.file] }
-                source.prepareContents(refs.filter { !$0.isDayFile }.map { LakeFileRef(path: $0.path, size: Int64($0.size)) })
-                dailySource?.prepareContents(refs.filter(\.isDayFile).map { LakeFileRef(path: $0.path, size: Int64($0.size)) })
+                if let ahead { ahead.wait() } else { stage(window)() }
+                ahead = nil
+                if w + 1 < windows.count {
+                    let group = DispatchGroup()
+                    DispatchQueue.global().async(group: group, execute: stage(windows[w + 1]))
+                    ahead = group
+                }
             }
             var outcomes = [Outcome?](repeating: nil, count: chunk.count)
             outcomes.withUnsafeMutableBufferPointer { slots in
@@ -140,9 +157,33 @@ public struct QueryEngine: Sendable {
             }
             done += chunk.count
         }
+        ahead?.wait()
         flushDays(through: files.count)
         result.groups = total.groups()
         return result
+    }
+
+    /// The reads cut into windows: `local` files at a time from a folder; from a bucket, up to
+    /// 128 files (eight rounds of a source's 16 requests) or 8 MiB, whichever comes first, at
+    /// least one file. Two windows are held at once, so the bytes bound memory.
+    static func windows(_ sizes: [Int], local: Int, remote: Bool) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0
+        while start < sizes.count {
+            var end = start + 1
+            if remote {
+                var bytes = sizes[start]
+                while end < sizes.count, end - start < 128, bytes + sizes[end] <= 8 << 20 {
+                    bytes += sizes[end]
+                    end += 1
+                }
+            } else {
+                end = min(sizes.count, start + local)
+            }
+            out.append(start..<end)
+            start = end
+        }
+        return out
     }
 
     // MARK: Whole days
