@@ -252,8 +252,14 @@ public final class Journal {
 
     private var lockFD: Int32 = -1
 
-    /// The lock file beside the journal: held (flock) by the process that owns the journal, and
+    /// The lock file beside the journal: write-locked by the process that owns the journal, and
     /// holding its pid as text, so `status` can tell whether a collector is running.
+    ///
+    /// The lock is an open-file-description lock (`F_OFD_SETLK`) rather than `flock`: a probe
+    /// must be able to ask whether it is held without taking it (`F_OFD_GETLK`). Probing with
+    /// `flock` meant taking a shared lock for a moment, and a collector starting in that moment
+    /// found its lock taken and refused to run. Like `flock`, the lock belongs to the open file,
+    /// so a second `lock()` fails even within one process, and it ends when the process dies.
     public static func lockPath(directory: String) -> String { directory + "/collector.lock" }
 
     /// Takes the journal's lock, or fails naming the process that holds it: two collectors
@@ -262,30 +268,52 @@ public final class Journal {
         let dir = String(path[..<path.lastIndex(of: "/")!])
         let lp = Self.lockPath(directory: dir)
         let lfd = try Self.call("open", lp) { open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
-        if flock(lfd, LOCK_EX | LOCK_NB) != 0 {
+        var whole = Self.wholeFile(F_WRLCK)
+        if fcntl(lfd, Self.ofdSetLock, &whole) != 0 {
             let e = errno
-            let holder = Self.readAll(lp).flatMap { String(validating: $0, as: UTF8.self) }?.split(separator: "\n").first.map(String.init) ?? "?"
+            let holder = Self.holderPid(lp).map(String.init) ?? "?"
             close(lfd)
             throw JournalError(path: lp, operation: "lock (another collector, pid \(holder), is using this output directory)", errno: e)
         }
-        _ = ftruncate(lfd, 0)
+        // The pid is written over the old one and the rest cut after, so a reader never finds
+        // the file empty while the lock is held: it reads the new pid's line, or the old whole.
         let pid = Array("\(getpid())\n".utf8)
         _ = pid.withUnsafeBytes { pwrite(lfd, $0.baseAddress, $0.count, 0) }
+        _ = ftruncate(lfd, off_t(pid.count))
         lockFD = lfd
     }
 
     /// The pid of the collector holding the lock of the journal in `directory`, or nil when no
-    /// process holds it.
+    /// process holds it (0 in the moment between a new lock file's locking and its pid's
+    /// writing). Only asks: it never takes the lock, so it cannot stand in the way of a
+    /// collector starting.
     public static func lockHolder(directory: String) -> Int32? {
         let lp = lockPath(directory: directory)
         let lfd = open(lp, O_RDONLY | O_CLOEXEC)
         guard lfd >= 0 else { return nil }
         defer { close(lfd) }
-        if flock(lfd, LOCK_SH | LOCK_NB) == 0 {
-            _ = flock(lfd, LOCK_UN)
-            return nil
-        }
-        return readAll(lp).flatMap { String(validating: $0, as: UTF8.self) }.flatMap { Int32($0.split(separator: "\n").first ?? "") }
+        var probe = wholeFile(F_WRLCK)
+        guard fcntl(lfd, ofdGetLock, &probe) == 0, probe.l_type != Int16(F_UNLCK) else { return nil }
+        return holderPid(lp) ?? 0
+    }
+
+    private static func holderPid(_ lockPath: String) -> Int32? {
+        readAll(lockPath).flatMap { String(validating: $0, as: UTF8.self) }.flatMap { Int32($0.split(separator: "\n").first ?? "") }
+    }
+
+    /// Linux's numbers for the OFD lock commands (the same on every architecture), which the C
+    /// headers name only under `_GNU_SOURCE`, so Swift does not see them.
+    private static let ofdGetLock: Int32 = 36, ofdSetLock: Int32 = 37
+
+    /// A lock request over the whole file; OFD locks need `l_pid` zero.
+    private static func wholeFile(_ type: Int32) -> flock {
+        var l = flock()
+        l.l_type = Int16(type)
+        l.l_whence = Int16(SEEK_SET)
+        l.l_start = 0
+        l.l_len = 0
+        l.l_pid = 0
+        return l
     }
 
     /// Appends `reading`; returns its sequence number. The record is written at once and made

@@ -168,6 +168,35 @@ import Logging
         await collector.run(stopAt: 1_748_736_000_000)
         #expect(lines.all.contains { $0.level == .error && $0.message.contains("journal was damaged") })
     }
+
+    /// `status` asks whether a collector holds the lock while collectors start: asking must
+    /// never take the lock, or a collector starting in that moment finds it taken and refuses
+    /// to run (what `flock` probing did, now and then, under Tests/Interop/collector/crash_test.py).
+    @Test func askingWhoHoldsTheLockNeverStopsACollectorTakingIt() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try Journal(directory: dir)
+        #expect(Journal.lockHolder(directory: dir) == nil)
+        // Asks on its own thread until told to stop, counting the times it found a holder.
+        let asks = Counter(), stop = Counter()
+        Thread.detachNewThread {
+            while stop.value == 0 { if Journal.lockHolder(directory: dir) != nil { asks.add() } }
+            stop.add()
+        }
+        var refused = 0, taken = 0
+        let deadline = Date().addingTimeInterval(20)
+        while taken < 3000 || (asks.value < 1000 && Date() < deadline) {
+            let j = try Journal(directory: dir)
+            do { try j.lock() } catch { refused += 1 }
+            #expect(Journal.lockHolder(directory: dir) == getpid())
+            taken += 1
+        }
+        stop.add()
+        while stop.value < 2 { usleep(1000) }
+        #expect(asks.value >= 1000)  // the asking ran alongside and saw collectors
+        #expect(refused == 0)
+        #expect(Journal.lockHolder(directory: dir) == nil)  // each lock ended with its journal
+    }
 }
 
 final class LockedLines: @unchecked Sendable {
@@ -186,4 +215,12 @@ struct LevelCaptureHandler: LogHandler {
         set { metadata[key] = newValue }
     }
     func log(event: LogEvent) { lines.add(event.level, "\(event.message)") }
+}
+
+/// A count shared between a test and the thread it starts.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    func add() { lock.lock(); count += 1; lock.unlock() }
 }

@@ -86,7 +86,7 @@ def run(i, sig):
 
 for i in range(ITER):
     rc, err, n = run(i, signal.SIGKILL)
-    check(rc == -9, f"run {i}: exit {rc}")
+    check(rc == -9, f"run {i}: exit {rc}: {err[-500:]}")
     check(n > 0, f"run {i}: logged no reading")
 rc, err, n = run(ITER, signal.SIGTERM)
 check(rc == 0, f"SIGTERM: exit {rc}: {err[-500:]}")
