@@ -95,10 +95,12 @@ public actor DailyCompaction {
             pass.stoppedBy = "cannot open the lakes: \(error)"
             return pass
         }
+        // Which days are ready depends on the days found (the ledger is asked about them), so
+        // the rule is set once they are listed.
+        var compactor = DayCompactor(source: source, target: target, kind: kind, workers: 1) { _ in false }
         let days: [CompactionDay]
         do {
-            days = try await DayCompactor(source: source, target: target, kind: kind) { _ in false }
-                .days(firstDay: firstDay, lastDay: today - 1)
+            days = try await compactor.days(firstDay: firstDay, lastDay: today - 1)
         } catch {
             pass.stoppedBy = "cannot list \(root): \(error)"
             return pass
@@ -118,7 +120,7 @@ public actor DailyCompaction {
         let isReady: @Sendable (CompactionDay) -> Bool = { day in
             DayCompactor.isClosed(day.date, nowMillis: nowMillis, graceMillis: grace) && (!synced || stored.contains(day.folder))
         }
-        let compactor = DayCompactor(source: source, target: target, kind: kind, workers: 1) { isReady($0) }
+        compactor.isReady = { isReady($0) }
         pass.report = await compactor.run(days)
         firstPassDone = true
         finished(pass.report)

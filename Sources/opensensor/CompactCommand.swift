@@ -98,8 +98,10 @@ struct CompactCommand: AsyncParsableCommand {
         } else {
             root = health ? try config().healthDirectory : try config().outputDirectory
         }
-        let target = try to ?? (RemoteLake.isRemote(root)
-            ? RemoteLake.Bucket(root, option: "--data", config: config()).dailyLocation : LakeLayout.dailyRoot(of: root))
+        // A lake in a bucket is opened once: its day files' default place is in the same bucket,
+        // so one store (one pool of connections) serves both sides.
+        let bucket = RemoteLake.isRemote(root) ? try RemoteLake.Bucket(root, option: "--data", config: config()) : nil
+        let target = to ?? bucket?.dailyLocation ?? LakeLayout.dailyRoot(of: root)
         /// A lake's store: a bucket under its prefix, or a folder (made for the day files).
         func store(_ location: String, option: String, create: Bool) throws -> any ObjectStore {
             if RemoteLake.isRemote(location) {
@@ -112,8 +114,8 @@ struct CompactCommand: AsyncParsableCommand {
                 throw CLIError("compact: \(location): \(error)")
             }
         }
-        let source = try store(root, option: "--data", create: false)
-        let daily = try store(target, option: "--to", create: true)
+        let source: any ObjectStore = try bucket?.lake ?? store(root, option: "--data", create: false)
+        let daily: any ObjectStore = try (to == nil ? bucket?.daily : nil) ?? store(target, option: "--to", create: true)
         let grace = Int64(graceMinutes) * 60_000
         let compactor = DayCompactor(
             source: source, target: daily, kind: health ? .health : .data, workers: workers,

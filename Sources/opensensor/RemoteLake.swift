@@ -82,7 +82,9 @@ struct RemoteLake {
 
         /// The bucket's objects under the prefix, keyed as at a lake's root.
         var lake: PrefixedObjectStore { PrefixedObjectStore(store, prefix: prefix) }
-        /// `s3://bucket/<prefix>-daily`, where the day files of this lake go.
+        /// The objects under `<prefix>-daily`, where the day files of this lake go, keyed alike.
+        var daily: PrefixedObjectStore { PrefixedObjectStore(store, prefix: ObjectPath.dailyPrefix(of: prefix)) }
+        /// `s3://bucket/<prefix>-daily`.
         var dailyLocation: String { root + "/" + ObjectPath.dailyPrefix(of: prefix) }
     }
 
