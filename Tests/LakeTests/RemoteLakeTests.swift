@@ -8,12 +8,14 @@ import Parquet
 /// A store that counts what it is asked (and can be told to fail listings).
 final class CountingStore: ObjectStore {
     let inner: any ObjectStore
-    let counts = Mutex<(lists: [String], gets: [String])>(([], []))
+    let counts = Mutex<(lists: [String], everyKey: [String], gets: [String])>(([], [], []))
     let failListings = Mutex<ObjectStoreError?>(nil)
 
     init(_ inner: any ObjectStore) { self.inner = inner }
     var description: String { "counting \(inner)" }
     var lists: [String] { counts.withLock { $0.lists } }
+    /// The prefixes listed without a delimiter, a page each.
+    var everyKey: [String] { counts.withLock { $0.everyKey } }
     var gets: [String] { counts.withLock { $0.gets } }
 
     func put(_ path: ObjectPath, bytes: [UInt8], mode: PutMode) async throws -> PutResult { try await inner.put(path, bytes: bytes, mode: mode) }
@@ -23,7 +25,9 @@ final class CountingStore: ObjectStore {
         return try await inner.get(path, range: range)
     }
     func list(prefix: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage {
-        try await inner.list(prefix: prefix, continuation: continuation, maxKeys: maxKeys)
+        counts.withLock { $0.everyKey.append(prefix) }
+        if let e = failListings.withLock({ $0 }) { throw e }
+        return try await inner.list(prefix: prefix, continuation: continuation, maxKeys: maxKeys)
     }
     func list(prefix: String, delimiter: String, continuation: String?, maxKeys: Int) async throws -> ObjectListPage {
         counts.withLock { $0.lists.append(prefix) }
@@ -95,6 +99,48 @@ final class CountingStore: ObjectStore {
         let remote = await BlockingWork.run { Result { try QueryEngine(source: source, workers: 2).run(q) } }
         #expect(csv(try remote.get()) == csv(try QueryEngine(root: lake.root, workers: 2).run(q)))
         #expect(store.gets.count == 288 && Set(store.gets).count == 288)
+    }
+
+    @Test func manyFoldersOfOneParentAreListedTogetherAndAnswerAsEachAlone() async throws {
+        let memory = InMemoryObjectStore()
+        let days = (1...10).map { String(format: "day=%02d", $0) }
+        var keys = ["lake/m/readme", "lake/m/day=11/data_0000.parquet", "lake/n/day=01/data_0000.parquet"]
+        for d in days {
+            keys += ["data_0000.parquet", "data_0015.parquet", ".partial", "sub/a", "sub/b", "x", "x/y", ".hidden/z"].map { "lake/m/\(d)/\($0)" }
+        }
+        for (i, k) in keys.enumerated() { try await memory.put(try ObjectPath(k), bytes: Array(repeating: UInt8(i), count: i + 1)) }
+        let store = CountingStore(memory)
+        let source = ObjectStoreLakeSource(store: store, prefix: "lake", location: "s3://b/lake")
+        let folders = days.map { "m/" + $0 }
+        var alone: [[LakeEntry]] = []
+        for f in folders { alone.append(try await source.list(f).get()) }
+        #expect(alone[0].map(\.name) == ["data_0000.parquet", "data_0015.parquet", "sub", "x", "x"])
+        let together = await source.list(folders, under: "m")
+        #expect(together.map(\.0) == folders)
+        for (i, (_, r)) in together.enumerated() { #expect(try r.get() == alone[i]) }
+
+        // Through the walker's call: one listing of the parent, and each folder then asks nothing.
+        #expect(ObjectStoreLakeSource.listingPlan(folders + ["n/day=01"]) == [.together(parent: "m", folders: folders), .folder("n/day=01")])
+        let fresh = CountingStore(memory)
+        let source2 = ObjectStoreLakeSource(store: fresh, prefix: "lake", location: "s3://b/lake")
+        let entries = await BlockingWork.run {
+            source2.prepareListings(Array(folders.prefix(ObjectStoreLakeSource.togetherFrom)))
+            return folders.prefix(ObjectStoreLakeSource.togetherFrom).map { source2.entries(in: $0) { _ in true } }
+        }
+        #expect(entries == Array(alone.prefix(ObjectStoreLakeSource.togetherFrom)))
+        #expect(fresh.everyKey == ["lake/m/"] && fresh.lists.isEmpty)
+        #expect(source2.counts.listings == 1)
+        // Seven folders are listed one by one.
+        let fresh3 = CountingStore(memory)
+        let source3 = ObjectStoreLakeSource(store: fresh3, prefix: "lake", location: "s3://b/lake")
+        await BlockingWork.run { source3.prepareListings(Array(folders.prefix(7))) }
+        #expect(fresh3.everyKey.isEmpty && fresh3.lists.count == 7)
+
+        // A failed listing of the parent is each folder's failure, naming the parent.
+        fresh.failListings.withLock { $0 = ObjectStoreError(.transient, "connection refused") }
+        for (_, r) in await source2.list(folders, under: "m") {
+            #expect { try r.get() } throws: { "\($0)".contains("s3://b/lake/m: ") }
+        }
     }
 
     @Test func windowsFromABucketAreBoundedByFilesAndBytes() {

@@ -62,7 +62,8 @@ public protocol LakeSource: Sendable {
     func contents(of file: LakeFileRef) throws(LakeSourceError) -> [UInt8]
 
     /// The caller is about to list these folders one after another: a remote source lists them
-    /// now, several at a time. A folder source does nothing.
+    /// now, several at a time (many of one parent in one listing of it). A folder source does
+    /// nothing.
     func prepareListings(_ paths: [String])
 
     /// The caller is about to read these files (on several threads): a remote source fetches
