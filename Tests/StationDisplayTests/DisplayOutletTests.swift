@@ -69,8 +69,9 @@ final class FakeScreen: Sendable {
     init() { spi = RecordingSPIDevice(dataCommandLine: "GPIO9", on: chip) }
 
     func open() async throws -> any DisplayPanel {
-        opens.withLock { $0 += 1 }
-        if let e = refuse.withLock({ $0 }) { throw e }
+        // Counted and decided in one step: a test that sees the count and then changes `refuse`
+        // changes the next attempt, never the one it counted.
+        if let e = refuse.withLock({ e in opens.withLock { $0 += 1 }; return e }) { throw e }
         return try await ST7735(spi: spi, gpio: chip, sleeper: clock)
     }
 
