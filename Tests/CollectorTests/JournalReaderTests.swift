@@ -84,7 +84,8 @@ import Testing
         var isSet: Bool { value.withLock { $0 } }
     }
 
-    @Test(arguments: [Duration.seconds(3)])
+    /// A minute of readings every 100 ms: 600 appends, 85 batches filed while the reader looks.
+    @Test(arguments: [Duration.seconds(60)])
     func everyReadingOnceWhileTheCollectorAppendsAndFiles(duration: Duration) async throws {
         try await followWhileWriting(duration: duration, interval: .milliseconds(100), sleeper: SystemClock())
     }
