@@ -373,13 +373,6 @@ public final class Journal {
         durableLength = length
     }
 
-    /// What the journal in `directory` holds, read without opening it for writing (for
-    /// `status` and `info` while a collector runs). Nil when there is no journal.
-    public static func peek(directory: String) -> [Entry]? {
-        guard let bytes = readAll(directory + "/" + fileName) else { return nil }
-        return scan(bytes).entries
-    }
-
     // MARK: Encoding
 
     static func appendRecord(_ e: Entry, to out: inout [UInt8]) {
