@@ -2,6 +2,7 @@ import Foundation
 import CivilTime
 import Config
 import DurableFiles
+import Synchronization
 import TestSupport
 import Testing
 import Logging
@@ -180,20 +181,22 @@ import Logging
         // Asks on its own thread until told to stop, counting the times it found a holder.
         let asks = Counter(), stop = Counter()
         Thread.detachNewThread {
-            while stop.value == 0 { if Journal.lockHolder(directory: dir) != nil { asks.add() } }
-            stop.add()
+            while stop.value.load(ordering: .sequentiallyConsistent) == 0 {
+                if Journal.lockHolder(directory: dir) != nil { asks.value.add(1, ordering: .relaxed) }
+            }
+            stop.value.add(1, ordering: .sequentiallyConsistent)
         }
         var refused = 0, taken = 0
         let deadline = Date().addingTimeInterval(20)
-        while taken < 3000 || (asks.value < 1000 && Date() < deadline) {
+        while taken < 3000 || (asks.value.load(ordering: .relaxed) < 1000 && Date() < deadline) {
             let j = try Journal(directory: dir)
             do { try j.lock() } catch { refused += 1 }
             #expect(Journal.lockHolder(directory: dir) == getpid())
             taken += 1
         }
-        stop.add()
-        while stop.value < 2 { usleep(1000) }
-        #expect(asks.value >= 1000)  // the asking ran alongside and saw collectors
+        stop.value.add(1, ordering: .sequentiallyConsistent)
+        while stop.value.load(ordering: .sequentiallyConsistent) < 2 { usleep(1000) }
+        #expect(asks.value.load(ordering: .relaxed) >= 1000)  // the asking ran alongside and saw collectors
         #expect(refused == 0)
         #expect(Journal.lockHolder(directory: dir) == nil)  // each lock ended with its journal
     }
@@ -215,12 +218,4 @@ struct LevelCaptureHandler: LogHandler {
         set { metadata[key] = newValue }
     }
     func log(event: LogEvent) { lines.add(event.level, "\(event.message)") }
-}
-
-/// A count shared between a test and the thread it starts.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
-    func add() { lock.lock(); count += 1; lock.unlock() }
 }

@@ -43,10 +43,6 @@ final class FakeDisk: FreeSpace {
     }
 }
 
-final class Counter: Sendable {
-    let value = Atomic<Int>(0)
-}
-
 /// A disk whose free space cannot be measured.
 struct BrokenFreeSpace: FreeSpace {
     func availableBytes(at path: String) throws(FreeSpaceError) -> Int64 { throw FreeSpaceError(path: path, errno: EIO) }

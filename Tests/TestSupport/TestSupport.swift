@@ -169,3 +169,9 @@ public enum PartitionFixtures {
     /// Regular files where the layout has a folder.
     public static let filesAsFolders = ["station=f", "station=s/year=2024", "station=s/year=2025/month=05", "station=s/year=2025/month=06/day=29"]
 }
+
+/// A count shared between a test and the tasks or threads it starts.
+public final class Counter: Sendable {
+    public let value = Atomic<Int>(0)
+    public init() {}
+}
