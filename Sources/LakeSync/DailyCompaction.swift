@@ -120,7 +120,7 @@ public actor DailyCompaction {
         let isReady: @Sendable (CompactionDay) -> Bool = { day in
             DayCompactor.isClosed(day.date, nowMillis: nowMillis, graceMillis: grace) && (!synced || stored.contains(day.folder))
         }
-        compactor.isReady = { isReady($0) }
+        compactor.isReady = isReady
         pass.report = await compactor.run(days)
         firstPassDone = true
         finished(pass.report)

@@ -142,23 +142,17 @@ public final class ObjectStoreLakeSource: LakeSource {
     func list(_ path: String) async -> Result<[LakeEntry], LakeSourceError> {
         let folder = key(path).isEmpty ? "" : key(path) + "/"
         var out: [LakeEntry] = []
-        var token: String?
         do {
-            repeat {
-                let page = try await store.list(prefix: folder, delimiter: "/", continuation: token, maxKeys: 1000)
-                state.withLock { $0.counts.listings += 1 }
+            try await eachPage({ try await self.store.list(prefix: folder, delimiter: "/", continuation: $0, maxKeys: 1000) }) { page in
                 for p in page.commonPrefixes where p.utf8.starts(with: folder.utf8) && p.hasSuffix("/") {
                     let name = String(p.dropFirst(folder.count).dropLast())
-                    if !name.isEmpty, !name.hasPrefix("."), !name.contains("/") { out.append(LakeEntry(name: name, kind: .folder)) }
+                    if Self.isListed(name), !name.contains("/") { out.append(LakeEntry(name: name, kind: .folder)) }
                 }
                 for o in page.objects where o.path.rawValue.utf8.starts(with: folder.utf8) {
                     let name = String(o.path.rawValue.dropFirst(folder.count))
-                    guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/") else { continue }
-                    let mtime = o.lastModified.map { Int64(($0.timeIntervalSince1970 * 1e9).rounded()) } ?? 0
-                    out.append(LakeEntry(name: name, kind: .file, size: Int64(o.size), mtimeNanos: mtime, tag: o.eTag))
+                    if Self.isListed(name), !name.contains("/") { out.append(Self.fileEntry(name, o)) }
                 }
-                token = page.nextToken
-            } while token != nil
+            }
         } catch {
             return .failure(LakeSourceError("\(describe(path)): \(error)"))
         }
@@ -172,11 +166,8 @@ public final class ObjectStoreLakeSource: LakeSource {
         let lead = parent.isEmpty ? "" : parent + "/"
         var found: [String: [LakeEntry]] = [:]
         for f in folders { found[f] = [] }
-        var token: String?
         do {
-            repeat {
-                let page = try await store.list(prefix: base, continuation: token, maxKeys: 1000)
-                state.withLock { $0.counts.listings += 1 }
+            try await eachPage({ try await self.store.list(prefix: base, continuation: $0, maxKeys: 1000) }) { page in
                 for o in page.objects where o.path.rawValue.utf8.starts(with: base.utf8) {
                     let rest = o.path.rawValue.dropFirst(base.count)
                     guard let slash = rest.firstIndex(of: "/") else { continue }  // a file beside the folders
@@ -186,23 +177,38 @@ public final class ObjectStoreLakeSource: LakeSource {
                     if let sub = below.firstIndex(of: "/") {
                         // Deeper keys stand for a folder; keys are in byte order, so its keys
                         // come together and one entry is enough.
-                        let name = String(below[..<sub])
-                        guard !name.isEmpty, !name.hasPrefix("."), found[folder]!.last != LakeEntry(name: name, kind: .folder) else { continue }
-                        found[folder]!.append(LakeEntry(name: name, kind: .folder))
-                    } else {
-                        let name = String(below)
-                        guard !name.isEmpty, !name.hasPrefix(".") else { continue }
-                        let mtime = o.lastModified.map { Int64(($0.timeIntervalSince1970 * 1e9).rounded()) } ?? 0
-                        found[folder]!.append(LakeEntry(name: name, kind: .file, size: Int64(o.size), mtimeNanos: mtime, tag: o.eTag))
+                        let entry = LakeEntry(name: String(below[..<sub]), kind: .folder)
+                        if Self.isListed(entry.name), found[folder]!.last != entry { found[folder]!.append(entry) }
+                    } else if Self.isListed(String(below)) {
+                        found[folder]!.append(Self.fileEntry(String(below), o))
                     }
                 }
-                token = page.nextToken
-            } while token != nil
+            }
         } catch {
             let failure = LakeSourceError("\(describe(parent)): \(error)")
             return folders.map { ($0, .failure(failure)) }
         }
         return folders.map { f in (f, .success(listed(f, found[f]!))) }
+    }
+
+    /// Asks for every page of a listing (`page(token)` asks for one), counting each, and hands
+    /// each to `body`.
+    private func eachPage(_ page: (String?) async throws -> ObjectListPage, _ body: (ObjectListPage) -> Void) async throws {
+        var token: String?
+        repeat {
+            let got = try await page(token)
+            state.withLock { $0.counts.listings += 1 }
+            body(got)
+            token = got.nextToken
+        } while token != nil
+    }
+
+    /// Whether a name is one a walk sees: not empty, not hidden.
+    private static func isListed(_ name: String) -> Bool { !name.isEmpty && !name.hasPrefix(".") }
+
+    private static func fileEntry(_ name: String, _ o: ObjectMeta) -> LakeEntry {
+        let mtime = o.lastModified.map { Int64(($0.timeIntervalSince1970 * 1e9).rounded()) } ?? 0
+        return LakeEntry(name: name, kind: .file, size: Int64(o.size), mtimeNanos: mtime, tag: o.eTag)
     }
 
     /// A folder's entries in name order, their ETags noted for ``fetch(_:)``.
